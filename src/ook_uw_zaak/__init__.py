@@ -1,0 +1,1 @@
+"""Python around the dbt project: build, publish and check the warehouse."""

@@ -1,0 +1,10 @@
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+-- Fails on every combination of the key columns that occurs more than once.
+{%- set key = combination_of_columns | join(', ') %}
+select
+    {{ key }},
+    count(*) as occurrences
+from {{ model }}
+group by {{ key }}
+having count(*) > 1
+{% endtest %}
