@@ -1,0 +1,48 @@
+# The two set-up commands are `make build` and `make test`; the rest are helpers.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+# The uv release bootstrapped into the environment when uv is not on the machine;
+# `uv sync` then replaces it with the version pinned in uv.lock.
+UV_BOOTSTRAP_VERSION := 0.13.9
+UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
+RUN := $(UV) run --frozen --no-sync
+
+.PHONY: help build test lint dbt-test pytest docs clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@if [ ! -x "$(UV)" ]; then \
+		echo "uv is not on this machine: installing uv $(UV_BOOTSTRAP_VERSION) into $(VENV)"; \
+		$(PYTHON) -m venv $(VENV) && \
+		$(VENV)/bin/python -m pip install --quiet "uv==$(UV_BOOTSTRAP_VERSION)"; \
+	fi
+	$(UV) sync --frozen
+	@touch $@
+
+build: $(VENV)/.synced  ## build, test and publish the warehouse into ook_uw_zaak.duckdb
+	$(RUN) ook-uw-zaak build
+
+test: $(VENV)/.synced lint dbt-test pytest  ## run every check: lint, dbt data and unit tests, pytest
+
+lint: $(VENV)/.synced  ## sqlfluff on the models and analyses, ruff on the Python
+	$(RUN) sqlfluff lint models analyses tests/staging tests/marts
+	$(RUN) ruff check src tests/python
+	$(RUN) ruff format --check src tests/python
+
+dbt-test: $(VENV)/.synced  ## dbt build (seeds, models, data and unit tests) into a scratch file
+	@mkdir -p target
+	OOK_UW_ZAAK_DUCKDB_PATH=target/make_test.duckdb $(RUN) dbt build --fail-fast
+
+pytest: $(VENV)/.synced  ## the Python tests (they build the warehouse in temporary copies)
+	$(RUN) pytest
+
+docs: $(VENV)/.synced  ## generate the dbt docs site into target/
+	$(RUN) dbt docs generate
+
+clean:  ## remove the environment, build output and the development file
+	rm -rf $(VENV) target logs dev.duckdb

@@ -1,0 +1,30 @@
+with
+
+source as (
+    select * from {{ ref('answer_escans') }}
+),
+
+renamed as (
+    select
+        periode as period_label,
+        cast(first_day as date) as period_start_date,
+        cast(last_day as date) as period_end_date,
+        cast(e_scans as integer) as escans,
+        cast(question as integer) as question_number
+    from source
+),
+
+with_months as (
+    select
+        period_label,
+        period_start_date,
+        period_end_date,
+        {{ months_in_period('period_start_date', 'period_end_date') }}
+            as months_in_period,
+        cast(extract(year from period_end_date) as integer) as reported_year,
+        escans,
+        question_number
+    from renamed
+)
+
+select * from with_months
