@@ -10,6 +10,8 @@ renamed as (
         geography_level,
         cast(valid_from as date) as valid_from_date,
         cast(valid_to as date) as valid_to_date,
+        cast(extract(year from valid_from) as integer) as first_year_valid,
+        cast(extract(year from valid_to) as integer) as last_year_valid,
         cast(municipalities as integer) as municipalities,
         source as reference_source
     from source
