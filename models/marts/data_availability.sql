@@ -2,6 +2,10 @@
 
 with
 
+questions_asked as (
+    select * from {{ ref('stg_answer__questions_asked') }}
+),
+
 info_sessions_by_year as (
     select * from {{ ref('fct_info_sessions_by_year') }}
 ),
@@ -19,12 +23,14 @@ info_session_years as (
         {{ dbt.listagg(
             "case when report_status = 'reported'"
             ~ " then cast(calendar_year as varchar) end",
-            listed, 'order by calendar_year'
+            listed,
+            'order by calendar_year',
         ) }} as years_available,
         {{ dbt.listagg(
             "case when report_status = 'pending'"
             ~ " then cast(calendar_year as varchar) end",
-            listed, 'order by calendar_year'
+            listed,
+            'order by calendar_year',
         ) }} as years_pending
     from info_sessions_by_year
 ),
@@ -34,146 +40,154 @@ online_activity_years as (
         {{ dbt.listagg(
             "case when online_activity_status = 'reported'"
             ~ " then cast(calendar_year as varchar) end",
-            listed, 'order by calendar_year'
+            listed,
+            'order by calendar_year',
         ) }} as years_available,
         {{ dbt.listagg(
             "case when online_activity_status = 'in_period_of_other_year'"
             ~ " then cast(calendar_year as varchar) end",
-            listed, 'order by calendar_year'
+            listed,
+            'order by calendar_year',
         ) }} as years_in_longer_period
     from programme_overview
 ),
 
-pending_reports as (
-    select quote_nl from facts
-    where fact_id = 'info_session_reports_2020_2021_pending'
-),
-
-no_location as (
-    select quote_nl from facts
-    where fact_id = 'escans_not_linked_to_location'
-),
-
-info_session_rows as (
-    {%- for metric in ['info_sessions', 'info_session_participants'] %}
-    {%- for breakdown, mart in [
-        ('whole_run', 'fct_info_sessions_by_year'),
-        ('per_year', 'fct_info_sessions_by_year'),
-        ('per_province', 'fct_info_sessions_by_province'),
-        ('per_province_and_year', 'fct_info_sessions_by_province_year'),
-    ] %}
+quotes as (
     select
-        2 as question_number,
-        '{{ metric }}' as metric,
-        '{{ breakdown }}' as breakdown,
-        case
-            when info_session_years.years_pending is null then 'available'
-            when info_session_years.years_available is null then 'pending'
-            else 'partly_pending'
-        end as availability,
-        info_session_years.years_available,
-        info_session_years.years_pending,
-        cast(null as varchar) as years_in_longer_period,
-        {% if breakdown == 'whole_run' -%}
-        'The answer prints no total over the whole run. Figures exist for '
-        {%- else -%}
-        'Figures exist for '
-        {%- endif %}
-        || info_session_years.years_available
-        || '; the reports for '
-        || info_session_years.years_pending
-        || ' were still to come: '
-        || pending_reports.quote_nl as reason,
-        '{{ mart }}' as where_to_query
-    from info_session_years
-    cross join pending_reports
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
-online_rows as (
-    {%- for question, metric in [(3, 'escans'), (4, 'website_visitors')] %}
-    select
-        {{ question }} as question_number,
-        '{{ metric }}' as metric,
-        'whole_run' as breakdown,
-        'available' as availability,
-        online_activity_years.years_available,
-        cast(null as varchar) as years_pending,
-        online_activity_years.years_in_longer_period,
-        'The answer prints the total over all periods (row "Totaal").' as reason,
-        'reconciliation_published_totals' as where_to_query
-    from online_activity_years
-
-    union all
-
-    select
-        {{ question }} as question_number,
-        '{{ metric }}' as metric,
-        'per_year' as breakdown,
-        'available' as availability,
-        online_activity_years.years_available,
-        cast(null as varchar) as years_pending,
-        online_activity_years.years_in_longer_period,
-        'One figure per reporting period; the first period runs from November 2015 '
-        || 'to December 2016 (fourteen months), so '
-        || online_activity_years.years_in_longer_period
-        || ' has no figure of its own: compare periods per month.' as reason,
-        'fct_online_activity_by_period' as where_to_query
-    from online_activity_years
-
-    {%- for breakdown in ['per_province', 'per_province_and_year'] %}
-
-    union all
-
-    select
-        {{ question }} as question_number,
-        '{{ metric }}' as metric,
-        '{{ breakdown }}' as breakdown,
-        {% if metric == 'escans' -%}
-        'not_collected' as availability,
-        {%- else -%}
-        'not_reported' as availability,
-        {%- endif %}
-        cast(null as varchar) as years_available,
-        cast(null as varchar) as years_pending,
-        cast(null as varchar) as years_in_longer_period,
-        {% if metric == 'escans' -%}
-        'E-scans are not linked to a place: ' || no_location.quote_nl as reason,
-        {%- else -%}
-        'Question 4 asks for no provincial breakdown and the answer gives none.'
-            as reason,
-        {%- endif %}
-        cast(null as varchar) as where_to_query
-    from no_location
-    {%- endfor %}
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
-evaluation_rows as (
-    select
-        1 as question_number,
-        'evaluation_results' as metric,
-        'whole_run' as breakdown,
-        'pending' as availability,
-        cast(null as varchar) as years_available,
-        cast(null as varchar) as years_pending,
-        cast(null as varchar) as years_in_longer_period,
-        {{ dbt.listagg('quote_nl', "' '", 'order by fact_id') }} as reason,
-        'fct_programme_facts' as where_to_query
+        max(
+            case
+                when fact_id = 'info_session_reports_2020_2021_pending' then quote_nl
+            end
+        ) as pending_reports,
+        max(
+            case when fact_id = 'escans_not_linked_to_location' then quote_nl end
+        ) as not_linked_to_location,
+        max(
+            case when fact_id = 'formal_evaluation_pending' then quote_nl end
+        ) as evaluation_pending,
+        max(
+            case when fact_id = 'effectiveness_study_pending' then quote_nl end
+        ) as study_pending
     from facts
-    where fact_id in ('formal_evaluation_pending', 'effectiveness_study_pending')
+),
+
+assessed as (
+    select
+        questions_asked.question_number,
+        questions_asked.metric,
+        questions_asked.breakdown,
+        questions_asked.asked_nl,
+        case
+            when questions_asked.question_number = 2
+                then
+                    case
+                        when info_session_years.years_pending is null then 'available'
+                        when info_session_years.years_available is null then 'pending'
+                        else 'partly_pending'
+                    end
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown in ('whole_run', 'per_year')
+                then 'available'
+            when questions_asked.question_number = 3 then 'not_collected'
+            when questions_asked.question_number = 1 then 'pending'
+            when questions_asked.question_number = 5 then 'available'
+            else 'not_reported'
+        end as availability,
+        case
+            when questions_asked.question_number = 2
+                then info_session_years.years_available
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown in ('whole_run', 'per_year')
+                then online_activity_years.years_available
+        end as years_available,
+        case
+            when questions_asked.question_number = 2
+                then info_session_years.years_pending
+        end as years_pending,
+        case
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown in ('whole_run', 'per_year')
+                then online_activity_years.years_in_longer_period
+        end as years_in_longer_period,
+        case
+            when
+                questions_asked.question_number = 2
+                and questions_asked.breakdown in ('whole_run', 'per_province')
+                then
+                    'No total over the whole run is printed: the marts sum the years '
+                    || 'reported (' || info_session_years.years_available
+                    || '); the reports for ' || info_session_years.years_pending
+                    || ' were still to come: ' || quotes.pending_reports
+            when questions_asked.question_number = 2
+                then
+                    'Figures exist for ' || info_session_years.years_available
+                    || '; the reports for ' || info_session_years.years_pending
+                    || ' were still to come: ' || quotes.pending_reports
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown = 'whole_run'
+                then 'The answer prints the total over all periods (row "Totaal").'
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown = 'per_year'
+                then
+                    'One figure per reporting period; the first period runs from '
+                    || 'November 2015 to December 2016 (fourteen months), so '
+                    || online_activity_years.years_in_longer_period
+                    || ' has no figure of its own: compare periods per month.'
+            when questions_asked.question_number = 3
+                then
+                    'E-scans are not linked to a place: '
+                    || quotes.not_linked_to_location
+            when questions_asked.question_number = 1
+                then quotes.evaluation_pending || ' ' || quotes.study_pending
+            when questions_asked.question_number = 5
+                then
+                    'The answer names the plans and actions that followed the '
+                    || 'consultation; they are listed as facts of question 5.'
+            else 'The answer gives no figure for it.'
+        end as reason,
+        case
+            when questions_asked.question_number = 2
+                then
+                    case questions_asked.breakdown
+                        when 'whole_run' then 'fct_info_sessions_by_year'
+                        when 'per_year' then 'fct_info_sessions_by_year'
+                        when 'per_province' then 'fct_info_sessions_by_province'
+                        else 'fct_info_sessions_by_province_year'
+                    end
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown = 'whole_run'
+                then 'reconciliation_published_totals'
+            when
+                questions_asked.question_number in (3, 4)
+                and questions_asked.breakdown = 'per_year'
+                then 'fct_online_activity_by_period'
+            when questions_asked.question_number in (1, 5) then 'fct_programme_facts'
+        end as where_to_query
+    from questions_asked
+    cross join info_session_years
+    cross join online_activity_years
+    cross join quotes
 ),
 
 final as (
-    select * from info_session_rows
-    union all
-    select * from online_rows
-    union all
-    select * from evaluation_rows
+    select
+        question_number,
+        metric,
+        breakdown,
+        availability,
+        years_available,
+        years_pending,
+        years_in_longer_period,
+        reason,
+        where_to_query,
+        asked_nl
+    from assessed
 )
 
 select * from final

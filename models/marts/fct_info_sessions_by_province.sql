@@ -87,7 +87,8 @@ final as (
             'participants_last_reported_year - participants_first_reported_year',
             'participants_first_reported_year'
         ) }} as participants_relative_change_over_run,
-        cast(rank() over (order by sessions desc nulls last) as integer) as rank_by_sessions,
+        cast(rank() over (order by sessions desc nulls last) as integer)
+            as rank_by_sessions,
         cast(rank() over (order by participants desc nulls last) as integer)
             as rank_by_participants
     from with_run_totals

@@ -1,4 +1,6 @@
-{%- set running = 'order by period_start_date rows between unbounded preceding and current row' -%}
+{%- set running -%}
+    order by period_start_date rows between unbounded preceding and current row
+{%- endset -%}
 
 with
 

@@ -73,7 +73,9 @@ checks as (
         'escans' as figure,
         'all periods' as scope,
         'answer, question 3, e-scan table, row "Totaal"' as published_in,
-        (select max(published_escans) from escan_totals) as published_total,
+        (
+            select max(escan_totals.published_escans) from escan_totals
+        ) as published_total,
         sum(escans) as sum_of_parts,
         count(*) as parts_counted
     from escans
@@ -85,7 +87,8 @@ checks as (
         'all periods' as scope,
         'answer, question 4, website-visitor table, row "Totaal"' as published_in,
         (
-            select max(published_website_visitors) from website_visitor_totals
+            select max(website_visitor_totals.published_website_visitors)
+            from website_visitor_totals
         ) as published_total,
         sum(website_visitors) as sum_of_parts,
         count(*) as parts_counted

@@ -1,0 +1,259 @@
+"""Pre-flight checks of the seed CSV files, run before dbt: the problems dbt would
+only report as an unreadable cast error (or not at all) are found here and told
+as file, line and what to do.
+
+What is checked: the file is not empty and is UTF-8 (a byte-order mark is fine);
+values are separated by the declared delimiter (a comma), not by semicolons or
+tabs; the header holds exactly the columns `column_types` declares in the seed
+YAML; every line has as many values as the header; and every value fits its
+declared type (whole number, decimal number, date, timestamp, boolean). Whether a
+value is plausible (not negative, adds up to the total, ...) is left to the dbt
+data tests on the seeds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from ook_uw_zaak.seed_csv import (
+    UTF8_BOM,
+    CsvContent,
+    CsvDecodeError,
+    SeedFile,
+    decode,
+    find_seeds,
+    parse,
+)
+
+# A file with many bad lines gets this many messages, then a count of the rest.
+MAX_PROBLEMS_PER_FILE = 10
+
+_WHOLE_NUMBER_RANGES: dict[str, tuple[int, int]] = {
+    "tinyint": (-(2**7), 2**7 - 1),
+    "int1": (-(2**7), 2**7 - 1),
+    "smallint": (-(2**15), 2**15 - 1),
+    "int2": (-(2**15), 2**15 - 1),
+    "integer": (-(2**31), 2**31 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "int4": (-(2**31), 2**31 - 1),
+    "bigint": (-(2**63), 2**63 - 1),
+    "int8": (-(2**63), 2**63 - 1),
+    "hugeint": (-(2**127), 2**127 - 1),
+    "utinyint": (0, 2**8 - 1),
+    "usmallint": (0, 2**16 - 1),
+    "uinteger": (0, 2**32 - 1),
+    "ubigint": (0, 2**64 - 1),
+}
+_DECIMAL_TYPES = {"decimal", "numeric", "double", "float", "real", "float4", "float8"}
+_BOOLEAN_VALUES = {"true", "false", "t", "f", "1", "0"}
+
+_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+_GROUPED_WHOLE_NUMBER = re.compile(r"\d{1,3}([.,' \u00a0\u202f]\d{3})+")
+_DECIMAL_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def check_seeds(project_dir: Path) -> list[str]:
+    """Every problem found in the project's seed CSV files, one message each."""
+    seeds, problems = find_seeds(project_dir)
+    for seed in sorted(seeds, key=lambda s: s.display):
+        problems.extend(check_seed(seed))
+    return problems
+
+
+def check_seed(seed: SeedFile) -> list[str]:
+    """The problems of one seed CSV file, each as 'file, line N: what; what to do'."""
+    raw = seed.path.read_bytes()
+    if not raw.removeprefix(UTF8_BOM).strip():
+        return [_empty_file(seed)]
+    try:
+        text = decode(raw)
+    except CsvDecodeError as error:
+        return [
+            f"{seed.display}, line {error.line}: the file is not saved as UTF-8 "
+            f"(byte 0x{error.bad_byte:02x} cannot be read); save it again as "
+            '"CSV UTF-8 (comma delimited)"'
+        ]
+    wrong_separator = _wrong_separator(seed, text)
+    if wrong_separator:
+        return [wrong_separator]
+    content = parse(text, seed.delimiter)
+    problems = _header_problems(seed, content)
+    if problems:
+        return problems  # the rows cannot be read against a wrong header
+    if not content.rows:
+        return [
+            f"{seed.display}, line {content.header_line + 1}: the file has a header "
+            "but no rows; add the rows from the published answer (or restore the "
+            "file with `git checkout -- <the file>`)"
+        ]
+    row_problems = list(_row_problems(seed, content))
+    if len(row_problems) > MAX_PROBLEMS_PER_FILE:
+        hidden = len(row_problems) - MAX_PROBLEMS_PER_FILE
+        row_problems = row_problems[:MAX_PROBLEMS_PER_FILE]
+        row_problems.append(f"{seed.display}: {hidden} more problems like these")
+    return row_problems
+
+
+def _expected_header(seed: SeedFile) -> str:
+    return seed.delimiter.join(seed.column_types) if seed.column_types else ""
+
+
+def _empty_file(seed: SeedFile) -> str:
+    header = _expected_header(seed)
+    needs = f"the header line `{header}`" if header else "a header line"
+    return (
+        f"{seed.display}, line 1: the file is empty; it needs {needs} followed by "
+        "one line per row. Restore it (for example with `git checkout -- <the "
+        "file>`) or copy the rows again from the published answer"
+    )
+
+
+def _wrong_separator(seed: SeedFile, text: str) -> str | None:
+    """A message when the header is split by semicolons or tabs, not the delimiter."""
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    expected = first_line.count(seed.delimiter)
+    for separator, name in ((";", "semicolons (;)"), ("\t", "tabs")):
+        if separator != seed.delimiter and first_line.count(separator) > expected:
+            line = text[: text.index(first_line)].count("\n") + 1
+            return (
+                f"{seed.display}, line {line}: the values are separated by {name}, "
+                "the way a spreadsheet with Belgian (or other European) settings "
+                f"saves a CSV file; separate them by '{seed.delimiter}' instead: "
+                'save the file as "CSV UTF-8 (comma delimited)", and write numbers '
+                "without a thousands separator and with a decimal point (1.5, not "
+                "1,5)"
+            )
+    return None
+
+
+def _header_problems(seed: SeedFile, content: CsvContent) -> list[str]:
+    where = f"{seed.display}, line {content.header_line}"
+    header = [name.strip() for name in content.header]
+    problems = [
+        f"{where}: column '{name}' appears more than once in the header; keep one"
+        for name in sorted({n for n in header if header.count(n) > 1})
+    ]
+    if "" in header:
+        problems.append(
+            f"{where}: the header has a column without a name (column "
+            f"{header.index('') + 1}); name it or remove it"
+        )
+    if not seed.column_types:
+        return problems
+    expected = list(seed.column_types)
+    must_be = f"the header must be: {_expected_header(seed)}"
+    missing = [name for name in expected if name not in header]
+    unknown = [name for name in header if name and name not in expected]
+    if len(missing) == 1 and len(unknown) == 1:
+        problems.append(
+            f"{where}: the header has '{unknown[0]}' where '{missing[0]}' is "
+            f"expected; rename the column back to '{missing[0]}' ({must_be})"
+        )
+        return problems
+    problems.extend(
+        f"{where}: the header lacks column '{name}'; add the column with its "
+        f"values ({must_be})"
+        for name in missing
+    )
+    problems.extend(
+        f"{where}: column '{name}' is not declared for seed '{seed.name}' in "
+        f"{seed.declared_in}; remove the column, or declare it there (with its "
+        f"type) first ({must_be})"
+        for name in unknown
+    )
+    return problems
+
+
+def _row_problems(seed: SeedFile, content: CsvContent) -> list[str]:
+    header = [name.strip() for name in content.header]
+    problems: list[str] = []
+    for line, values in content.rows:
+        where = f"{seed.display}, line {line}"
+        if len(values) != len(header):
+            problems.append(
+                f"{where}: the line has {len(values)} values but the header has "
+                f"{len(header)} columns; add the missing value or remove the extra "
+                "one (a value that holds a comma must be in double quotes)"
+            )
+            continue
+        for name, value in zip(header, values, strict=True):
+            problem = _value_problem(seed.column_types.get(name, ""), value.strip())
+            if problem:
+                problems.append(f"{where}: column '{name}' holds '{value}', {problem}")
+    return problems
+
+
+def _value_problem(declared_type: str, value: str) -> str | None:
+    """Why `value` does not fit `declared_type` and what to write, or None."""
+    base_type = declared_type.lower().split("(")[0].strip()
+    if not value:
+        return None  # an empty cell is NULL; the not_null tests judge it
+    if base_type in _WHOLE_NUMBER_RANGES:
+        return _whole_number_problem(base_type, value)
+    if base_type in _DECIMAL_TYPES:
+        if _DECIMAL_NUMBER.fullmatch(value):
+            return None
+        if _DECIMAL_COMMA_NUMBER.fullmatch(value):
+            suggestion = value.replace(",", ".")
+            return (
+                "which is written with a decimal comma; write it with a decimal "
+                f"point: {suggestion}"
+            )
+        return "which is not a number; write it with digits and a decimal point"
+    if base_type == "date":
+        return _date_problem(value)
+    if base_type in {"timestamp", "datetime"}:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return "which is not a date and time; write it as YYYY-MM-DD HH:MM:SS"
+        return None
+    if base_type in {"boolean", "bool"} and value.lower() not in _BOOLEAN_VALUES:
+        return "which is not true or false; write true or false"
+    return None
+
+
+def _whole_number_problem(base_type: str, value: str) -> str | None:
+    if _WHOLE_NUMBER.fullmatch(value):
+        low, high = _WHOLE_NUMBER_RANGES[base_type]
+        if low <= int(value) <= high:
+            return None
+        return (
+            f"which is too large for a {base_type} column ({low} to {high}); check "
+            "the figure, or declare a larger type in the seed YAML"
+        )
+    if _GROUPED_WHOLE_NUMBER.fullmatch(value):
+        digits = re.sub(r"\D", "", value)
+        return (
+            "which is not a whole number; write it as digits only, without a "
+            f"thousands separator: {digits}"
+        )
+    return (
+        "which is not a whole number; write it as digits only (for example 25), "
+        "without letters, spaces, decimals or a thousands separator"
+    )
+
+
+def _date_problem(value: str) -> str | None:
+    if _ISO_DATE.fullmatch(value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "which is not a day of the calendar; check the day and month"
+        return None
+    match = _DAY_MONTH_YEAR.fullmatch(value)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return (
+                "which is not a date in the form YYYY-MM-DD; write it as "
+                f"{date(year, month, day).isoformat()}"
+            )
+        except ValueError:
+            pass
+    return "which is not a date in the form YYYY-MM-DD (for example 2015-11-01)"
