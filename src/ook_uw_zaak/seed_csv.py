@@ -84,9 +84,11 @@ def find_seeds(project_dir: Path) -> tuple[list[SeedFile], list[str]]:
 
     seeds: list[SeedFile] = []
     problems: list[str] = []
-    for name, (seed, yaml_file) in declarations.items():
+    for name, (_, yaml_file) in declarations.items():
         if name not in csv_files:
-            folders = ", ".join(relative(p, project_dir) for p in seed_paths(project_dir))
+            folders = ", ".join(
+                relative(p, project_dir) for p in seed_paths(project_dir)
+            )
             problems.append(
                 f"{relative(yaml_file, project_dir)} declares the seed '{name}', but "
                 f"no file {name}.csv was found under {folders}; restore the file "

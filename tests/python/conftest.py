@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The session fixture `postgres_server`: a throwaway PostgreSQL server.
+pytest_plugins = ["postgres_server"]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PUBLISHED_FILE_NAME = "ook_uw_zaak.duckdb"
 

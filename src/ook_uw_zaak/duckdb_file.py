@@ -1,0 +1,161 @@
+"""Write the published DuckDB file in a storage format old readers can open, check
+it holds what the build made, and put it in place in one atomic step."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+# The oldest DuckDB the published file must open in: the version BI drivers bundle.
+OLDEST_READER = "1.1"
+STORAGE_VERSION = "v1.1.0"
+
+
+class PublishError(RuntimeError):
+    """Publishing cannot go on; the message says why and what to do."""
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_compatible_copy(source: Path, destination: Path, catalog: str) -> None:
+    """Copy every schema, table and view of `source` into a new file written in
+    DuckDB 1.1's storage format.
+
+    The new file is attached under `catalog`, the name the views' SQL uses for
+    their own database (dbt-duckdb names tables as catalog.schema.table, and the
+    catalog of a file is its name without .duckdb); the source is attached under
+    another name. So the views in the copy point at the copy's own tables, and
+    work when the published file is opened under its own name.
+    """
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.unlink(missing_ok=True)
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"attach {_literal(source)} as build_output (read_only)")
+        connection.execute(
+            f"attach {_literal(destination)} as {_identifier(catalog)} "
+            f"(storage_version '{STORAGE_VERSION}')"
+        )
+        connection.execute(f"copy from database build_output to {_identifier(catalog)}")
+        connection.execute(f"detach {_identifier(catalog)}")  # checkpoints the file
+    finally:
+        connection.close()
+    wal = destination.with_name(destination.name + ".wal")
+    if wal.exists():
+        raise PublishError(f"writing {destination.name} left a write-ahead log behind")
+
+
+def _inventory(connection: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
+    """Every table with its row count, and every view, of an attached catalog."""
+    tables = connection.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = ?",
+        [catalog],
+    ).fetchall()
+    inventory: dict[str, int] = {}
+    for schema, table in tables:
+        name = ".".join(_identifier(n) for n in (catalog, schema, table))
+        row = connection.execute(f"select count(*) from {name}").fetchone()
+        inventory[f"table {schema}.{table}"] = int(row[0]) if row else -1
+    views = connection.execute(
+        "select schema_name, view_name from duckdb_views() "
+        "where database_name = ? and not internal",
+        [catalog],
+    ).fetchall()
+    inventory.update({f"view {schema}.{view}": 0 for schema, view in views})
+    return inventory
+
+
+def _unreadable_views(connection: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """The views of an attached catalog that cannot be read, with the reason."""
+    views = connection.execute(
+        "select schema_name, view_name from duckdb_views() "
+        "where database_name = ? and not internal",
+        [catalog],
+    ).fetchall()
+    unreadable = []
+    for schema, view in views:
+        name = ".".join(_identifier(n) for n in (catalog, schema, view))
+        try:
+            connection.execute(f"select count(*) from {name}").fetchone()
+        except duckdb.Error as error:
+            unreadable.append(f"view {schema}.{view}: {str(error).splitlines()[0]}")
+    return unreadable
+
+
+def check_same_content(source: Path, copy: Path, catalog: str) -> None:
+    """Raise PublishError unless `copy` has the same tables (with the same row
+    counts) and views as `source`, and each of its views can be read."""
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"attach {_literal(source)} as build_output (read_only)")
+        connection.execute(
+            f"attach {_literal(copy)} as {_identifier(catalog)} (read_only)"
+        )
+        expected = _inventory(connection, "build_output")
+        found = _inventory(connection, catalog)
+        differences = _unreadable_views(connection, catalog)
+    finally:
+        connection.close()
+    if not expected:
+        raise PublishError("the build made no tables at all; nothing to publish")
+    differences += sorted(
+        _difference(name, expected.get(name), found.get(name))
+        for name in expected.keys() | found.keys()
+        if expected.get(name) != found.get(name)
+    )
+    if differences:
+        raise PublishError(
+            "the DuckDB 1.1 copy differs from the build: " + "; ".join(differences)
+        )
+
+
+def _difference(name: str, built: int | None, copied: int | None) -> str:
+    if built is None:
+        return f"{name} is in the copy but not in the build"
+    if copied is None:
+        return f"{name} is in the build but not in the copy"
+    return f"{name} has {built} rows in the build and {copied} in the copy"
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's) content to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def replace_atomically(new_file: Path, published: Path) -> None:
+    """Put `new_file` in the place of `published` in one step.
+
+    os.replace is a rename on the same file system: a reader opening the path sees
+    the old file or the new one, never a mix, and a reader that has the old file
+    open keeps reading it (it holds the old inode). The new file is flushed to disk
+    before the rename and the folder after it, so a crash at any moment leaves
+    either the old or the new file in place, complete.
+    """
+    wal = published.with_name(published.name + ".wal")
+    if wal.exists():
+        raise PublishError(
+            f"{wal.name} exists beside the published file: a program has "
+            f"{published.name} open for writing, or crashed while writing it. Close "
+            "that program (or, if none uses the file, delete the .wal file) and build "
+            "again"
+        )
+    if new_file.stat().st_dev != published.parent.stat().st_dev:
+        raise PublishError(
+            f"the scratch folder is on another file system than {published.name}, so "
+            "it cannot be swapped in atomically; do not mount .publish elsewhere"
+        )
+    fsync_path(new_file)
+    os.replace(new_file, published)
+    fsync_path(published.parent)

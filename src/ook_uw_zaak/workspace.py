@@ -1,0 +1,102 @@
+"""The `.publish/` folder of a project: one lock so that two builds never run at
+once, a scratch folder per build, and failed builds kept aside for inspection.
+
+    .publish/build.lock          held (flock) by the build that is running
+    .publish/build-<stamp>/      the build in progress; left behind only by a
+                                 build that was killed, removed by the next one
+    .publish/failed-<stamp>/     a failed build, kept (the newest few) to inspect
+"""
+
+from __future__ import annotations
+
+import fcntl  # POSIX only, like the rename-over-an-open-file the publishing relies on
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+PUBLISH_FOLDER = ".publish"
+LOCK_FILE = "build.lock"
+BUILD_PREFIX = "build-"
+FAILED_PREFIX = "failed-"
+FAILED_BUILDS_KEPT = 5
+
+
+class LockTimeoutError(RuntimeError):
+    """Another build held the lock for longer than we were willing to wait."""
+
+
+@contextmanager
+def exclusive_lock(
+    publish_folder: Path,
+    wait_seconds: float,
+    on_wait: Callable[[str], None],
+) -> Iterator[int]:
+    """Hold the project's build lock; yield its file descriptor.
+
+    The lock is an flock on an open file, so the kernel releases it when every
+    process holding the descriptor ends, however it ends (SIGKILL included): there
+    is never a stale lock to remove by hand. The dbt process inherits the
+    descriptor, so a build killed while dbt runs keeps the lock until that dbt
+    process has finished too; the next build waits for it instead of racing it.
+    """
+    publish_folder.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(publish_folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        told = False
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    on_wait(_holder(descriptor))
+                    told = True
+                if time.monotonic() > deadline:
+                    raise LockTimeoutError(_holder(descriptor)) from None
+                time.sleep(0.25)
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield descriptor
+    finally:
+        os.close(descriptor)  # releases the lock if we held it
+
+
+def _holder(descriptor: int) -> str:
+    """Who holds the lock, in words, from the process id written in the file."""
+    text = os.pread(descriptor, 32, 0).decode(errors="replace").strip()
+    return f"process {text}" if text.isdigit() else "another process"
+
+
+def remove_stale_builds(publish_folder: Path) -> list[Path]:
+    """Remove the scratch folders of builds that were killed; call with the lock
+    held (then no build is running, so every build-* folder is stale)."""
+    stale = sorted(publish_folder.glob(BUILD_PREFIX + "*"))
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
+
+
+def new_build_folder(publish_folder: Path) -> Path:
+    """A fresh, empty scratch folder for one build."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    folder = publish_folder / f"{BUILD_PREFIX}{stamp}-{os.getpid()}"
+    folder.mkdir()
+    return folder
+
+
+def keep_aside(build_folder: Path) -> Path:
+    """Rename a failed build's folder to failed-<stamp>, and remove all but the
+    newest few failed builds. Returns the new folder."""
+    kept = build_folder.with_name(
+        FAILED_PREFIX + build_folder.name.removeprefix(BUILD_PREFIX)
+    )
+    build_folder.rename(kept)
+    failed = sorted(build_folder.parent.glob(FAILED_PREFIX + "*"))
+    for old in failed[:-FAILED_BUILDS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    return kept

@@ -1,0 +1,31 @@
+-- Guards: the e-scan table (question 3) and the website-visitor table (question 4)
+-- use the same reporting periods, with the same first and last days, so that the
+-- two can stand side by side per period. Fails on every period found in one table
+-- but not in the other.
+with
+
+escans as (
+    select * from {{ ref('stg_answer__escans') }}
+),
+
+website_visitors as (
+    select * from {{ ref('stg_answer__website_visitors') }}
+),
+
+mismatched as (
+    select
+        coalesce(escans.period_label, website_visitors.period_label) as period_label,
+        escans.period_start_date as escans_start_date,
+        website_visitors.period_start_date as visitors_start_date,
+        escans.period_end_date as escans_end_date,
+        website_visitors.period_end_date as visitors_end_date
+    from escans
+    full outer join website_visitors
+        on
+            escans.period_label = website_visitors.period_label
+            and escans.period_start_date = website_visitors.period_start_date
+            and escans.period_end_date = website_visitors.period_end_date
+    where escans.period_label is null or website_visitors.period_label is null
+)
+
+select * from mismatched
