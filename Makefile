@@ -29,8 +29,9 @@ build: $(VENV)/.synced  ## build, test and publish the warehouse into ook_uw_zaa
 
 test: $(VENV)/.synced lint dbt-test pytest  ## run every check: lint, dbt data and unit tests, pytest
 
-lint: $(VENV)/.synced  ## sqlfluff on the models and analyses, ruff on the Python
+lint: $(VENV)/.synced  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
 	$(RUN) sqlfluff lint models analyses tests/staging tests/marts
+	$(RUN) dbt-score lint --run-dbt-parse
 	$(RUN) ruff check src tests/python
 	$(RUN) ruff format --check src tests/python
 
