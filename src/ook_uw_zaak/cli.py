@@ -12,6 +12,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ook_uw_zaak.publish",
         "build and test the warehouse in a scratch file, then publish it atomically",
     ),
+    "report": (
+        "ook_uw_zaak.report",
+        "render the HTML chart report of the published warehouse into reports/",
+    ),
 }
 
 
