@@ -1,7 +1,9 @@
 {#- Read-only access for BI tools on PostgreSQL. The marts are granted to the BI role
-    through dbt's `grants` config (dbt_project.yml); these macros do the two things
-    grants cannot: create the role, and let it into the schemas of those tables.
-    DuckDB has no roles: there, BI tools open the published file read-only. -#}
+    through dbt's `grants` config (dbt_project.yml); these macros do what grants
+    cannot: create the role (a run-operation, once), stop a run early when the role
+    is missing (on-run-start), and let it into the schemas of those tables
+    (on-run-end). DuckDB has no roles: there, BI tools open the published file
+    read-only. -#}
 
 {% macro bi_role() -%}
     {#- The name of the read-only BI role: the var `bi_role` (default bi_reader). -#}
@@ -68,4 +70,45 @@
     {%- for schema in schemas %}
     grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }};
     {%- endfor %}
+{%- endmacro %}
+
+
+{% macro check_bi_role_exists() -%}
+    {#- on-run-start hook: when a run will grant the BI role access (a mart is
+        selected), stop before building anything if the role does not exist, and
+        say how to create it. Never creates it: a build needs no CREATEROLE. -#}
+    {{ return(adapter.dispatch('check_bi_role_exists', 'ook_uw_zaak')()) }}
+{%- endmacro %}
+
+{% macro default__check_bi_role_exists() -%}
+    {#- DuckDB and other targets without roles: nothing to check. -#}
+{%- endmacro %}
+
+{% macro postgres__check_bi_role_exists() -%}
+    {%- if execute -%}
+        {%- set role = bi_role() -%}
+        {%- set granting = [] -%}
+        {%- for unique_id in selected_resources if unique_id in graph.nodes -%}
+            {%- set node = graph.nodes[unique_id] -%}
+            {%- set grantees = (node.config.grants or {}).get('select', []) -%}
+            {%- set grantees = [grantees] if grantees is string else grantees -%}
+            {%- if node.resource_type == 'model' and role in grantees -%}
+                {%- do granting.append(node.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if granting -%}
+            {%- set exists_query -%}
+                select count(*) from pg_catalog.pg_roles where rolname = '{{ role | replace("'", "''") }}'
+            {%- endset -%}
+            {%- if run_query(exists_query).columns[0].values()[0] == 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    'The BI role ' ~ role ~ ' does not exist in the database, and the'
+                    ~ ' selected models ' ~ granting | join(', ') ~ ' grant it SELECT.'
+                    ~ ' Create it once, as a user allowed to create'
+                    ~ ' roles: dbt run-operation create_bi_role --target '
+                    ~ target.name ~ ' (or have the DBA create it; or pick another'
+                    ~ " role with --vars '{bi_role: name}').") }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}

@@ -233,7 +233,9 @@ def running_postgres_server(bin_dir: Path) -> Iterator[PostgresServer]:
             last_error = result.stdout + result.stderr
             time.sleep(0.5)
         if not started:
-            server_log = log_file.read_text(errors="replace") if log_file.exists() else ""
+            server_log = (
+                log_file.read_text(errors="replace") if log_file.exists() else ""
+            )
             raise RuntimeError(
                 f"pg_ctl start failed three times:\n{last_error}\n"
                 f"server log:\n{server_log[-4000:]}"

@@ -67,8 +67,7 @@ def test_the_escan_periods(warehouse: duckdb.DuckDBPyConnection) -> None:
 
 def test_the_visitor_periods(warehouse: duckdb.DuckDBPyConnection) -> None:
     rows = warehouse.sql(
-        "select period_label, website_visitors"
-        " from marts.fct_online_activity_by_period"
+        "select period_label, website_visitors from marts.fct_online_activity_by_period"
     ).fetchall()
     assert dict(rows) == WEBSITE_VISITORS
 
@@ -100,8 +99,8 @@ def test_every_published_total_reconciles(
     ).fetchone()
     assert unreconciled == []
     # 2 years x 2 counts of question 2, e-scans, visitors, 3 population years,
-    # 2 municipality counts
-    assert count == (10,)
+    # 2 municipality counts: 4 + 1 + 1 + 3 + 2
+    assert count == (11,)
 
 
 def test_the_fourteen_month_period_is_normalised(
