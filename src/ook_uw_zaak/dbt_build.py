@@ -11,7 +11,9 @@ dbt runs in a subprocess, not in-process through dbtRunner, because:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +26,17 @@ DUCKDB_PATH_VARIABLE = "OOK_UW_ZAAK_DUCKDB_PATH"
 OUTPUT_FILE = "dbt-output.txt"
 
 _DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"
+
+# dbt parses the whole project again (about 2 seconds) unless it finds the parse
+# cache of an earlier run whose files, vars, profile and dbt version all match.
+# The publishing build keeps its cache here, between builds; a cache is all it
+# is: dbt checks it and parses in full when anything differs.
+PARSE_CACHE = Path("target") / "publish_partial_parse.msgpack"
+_DBT_PARSE_CACHE = "partial_parse.msgpack"  # where dbt reads and writes it
+# The profile (the DuckDB path included) is part of what the cache must match,
+# and every build has a scratch folder of its own; so dbt reaches the scratch
+# file through this link in .publish/, which points at the running build's folder.
+CURRENT_BUILD_LINK = "current-build"
 
 
 def duckdb_target(project_dir: Path) -> str | None:
@@ -74,22 +87,56 @@ def run_dbt_build(
     target = duckdb_target(project_dir)
     if target:
         command += ["--target", target]
-    environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(database)}
-    with (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=project_dir,
-            env=environment,
-            stdout=subprocess.PIPE if show_output else output,
-            stderr=subprocess.STDOUT,
-            pass_fds=(lock_descriptor,),
-            text=True,
-        )
-        if process.stdout is not None:
-            for line in process.stdout:
-                sys.stdout.write(line)
-                output.write(line)
-        return process.wait()
+    cache = project_dir / PARSE_CACHE
+    _copy_quietly(cache, build_folder / "target" / _DBT_PARSE_CACHE)
+    link = build_folder.parent / CURRENT_BUILD_LINK
+    dbt_database = database
+    if database.parent == build_folder:
+        _point_link(link, build_folder)
+        dbt_database = link / database.name
+    environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(dbt_database)}
+    try:
+        with (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output:
+            process = subprocess.Popen(
+                command,
+                cwd=project_dir,
+                env=environment,
+                stdout=subprocess.PIPE if show_output else output,
+                stderr=subprocess.STDOUT,
+                pass_fds=(lock_descriptor,),
+                text=True,
+            )
+            if process.stdout is not None:
+                for line in process.stdout:
+                    sys.stdout.write(line)
+                    output.write(line)
+            exit_code = process.wait()
+    finally:
+        with contextlib.suppress(OSError):
+            link.unlink()
+    _copy_quietly(build_folder / "target" / _DBT_PARSE_CACHE, cache)
+    return exit_code
+
+
+def _point_link(link: Path, folder: Path) -> None:
+    """Make `link` point at `folder` (a sibling), replacing a link that a killed
+    build left behind."""
+    staged = link.with_name(f"{link.name}.{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        staged.unlink()
+    staged.symlink_to(folder.name, target_is_directory=True)
+    os.replace(staged, link)
+
+
+def _copy_quietly(source: Path, destination: Path) -> None:
+    """Copy the parse cache, if there is one; without it dbt just parses in full."""
+    if not source.is_file():
+        return
+    staged = destination.with_name(f"{destination.name}.{os.getpid()}")
+    with contextlib.suppress(OSError):
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, staged)
+        os.replace(staged, destination)
 
 
 def output_tail(build_folder: Path, lines: int = 25) -> list[str]:

@@ -3,6 +3,7 @@ it holds what the build made, and put it in place in one atomic step."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -158,4 +159,7 @@ def replace_atomically(new_file: Path, published: Path) -> None:
         )
     fsync_path(new_file)
     os.replace(new_file, published)
-    fsync_path(published.parent)
+    # Makes the rename itself durable. The file is in place already, so a file
+    # system that cannot flush a folder loses nothing by the error.
+    with contextlib.suppress(OSError):
+        fsync_path(published.parent)

@@ -6,6 +6,7 @@ files where a row can be matched, and what to fix."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,8 +20,14 @@ from ook_uw_zaak.seed_csv import CsvContent, CsvDecodeError, find_seeds, read
 
 MAX_ROWS_SHOWN = 20
 PASSED = {"success", "pass"}
+# dbt's status for what has nothing to run, such as an exposure: neither passed
+# nor failed.
+NOTHING_TO_RUN = {"no-op"}
 TOTAL_LABELS = {"tot", "tot.", "total", "totaal", "totals", "som", "sum"}
 
+_REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
+# Tests that flag a value not in a list; a totals label there is a pasted totals row.
+_VALUE_TESTS = {"accepted_values", "relationships"}
 # Test columns that hold a value of the tested column under another name.
 _RENAMED_COLUMNS = ("value_field", "unique_field", "from_field")
 
@@ -56,6 +63,8 @@ def read_outcome(project_dir: Path, target_dir: Path, database: Path) -> Outcome
             status = str(result.get("status"))
             if status in PASSED:
                 passed += 1
+            elif status in NOTHING_TO_RUN:
+                continue
             elif status == "skipped":
                 skipped += 1
             else:
@@ -86,6 +95,7 @@ class _Explainer:
     def explain(self, result: dict[str, Any], node: dict[str, Any]) -> str:
         kind = node.get("resource_type", "step")
         name = node.get("name", result.get("unique_id", "?"))
+        source_file = node.get("original_file_path") or "dbt"
         status = result.get("status")
         message = (result.get("message") or "").strip()
         if kind == "test" and status in {"fail", "warn"}:
@@ -93,7 +103,7 @@ class _Explainer:
         if kind == "unit_test":
             model = node.get("model", "?")
             return _block(
-                f"{node.get('original_file_path', '?')}: the unit test '{name}' of "
+                f"{source_file}: the unit test '{name}' of "
                 f"model '{model}' {_failed_word(status)}",
                 [f"  {line}" for line in message.splitlines()],
                 "make the model give the expected rows, or correct the expected "
@@ -101,8 +111,7 @@ class _Explainer:
             )
         what = {"seed": "the seed", "model": "the model", "test": "the test"}
         return _block(
-            f"{node.get('original_file_path', '?')}: {what.get(kind, kind)} "
-            f"'{name}' could not run",
+            f"{source_file}: {what.get(kind, kind)} '{name}' could not run",
             [f"  {line}" for line in message.splitlines()],
             "read the error above; it names the column or SQL that went wrong",
         )
@@ -117,10 +126,15 @@ class _Explainer:
             "original_file_path", "?"
         )
         related = self._seed_names(node, guarded)
-        found, fix = _describe(test_type, column, kwargs, self._file_of)
+        if metadata:
+            found, fix = _describe(test_type, column, kwargs, self._file_of)
+        else:  # a singular test: a SQL file of its own under tests/
+            test_file = node.get("original_file_path", "?")
+            found = f"rows that break the test {test_file}"
+            fix = f"the comment at the top of {test_file} says what it guards"
         rows, error = self._offending_rows(result.get("compiled_code") or "")
-        lines = [f"  check: {test_type}" + (f" on column {column}" if column else "")]
-        lines[0] += f" (dbt test {node.get('name', '?')})"
+        on_column = f" on column {column}" if column else ""
+        lines = [f"  check: {test_type}{on_column} (dbt test {node.get('name', '?')})"]
         if error:
             lines.append(f"  the offending rows could not be read again: {error}")
         elif rows:
@@ -132,7 +146,7 @@ class _Explainer:
                 )
                 for where in self._where(row, column, related):
                     lines.append(f"      at {where}")
-                if test_type == "accepted_values" and _looks_like_total(row):
+                if test_type in _VALUE_TESTS and _looks_like_total(row):
                     fix = (
                         "this looks like the totals row pasted among the parts: "
                         "remove the line (the published total belongs in the "
@@ -151,7 +165,8 @@ class _Explainer:
 
     def _file_of(self, reference: str) -> str:
         """The file of a `ref('name')` test argument, for messages."""
-        name = str(reference).split("'")[1] if "'" in str(reference) else reference
+        match = _REF.search(str(reference))
+        name = match.group(1) if match else str(reference)
         seed = self.seed_files.get(name)
         return seed.display if seed else f"'{name}'"
 
@@ -197,10 +212,10 @@ class _Explainer:
                 line
                 for line, cells in content.rows
                 if len(cells) == len(header)
-                and all(_same(cells[i], values[header[i]]) for i in common)
+                and all(cell_matches(cells[i], values[header[i]]) for i in common)
             ]
             if matched:
-                yield f"{self.seed_files[seed_name].display}, {_lines(matched)}"
+                yield f"{self.seed_files[seed_name].display}, {line_ranges(matched)}"
 
 
 def _describe(
@@ -295,7 +310,7 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _same(cell: str, value: object) -> bool:
+def cell_matches(cell: str, value: object) -> bool:
     """Whether a CSV cell holds the value a query returned."""
     text = cell.strip()
     if value is None:
@@ -317,7 +332,7 @@ def _same(cell: str, value: object) -> bool:
     return text == str(value).strip()
 
 
-def _lines(numbers: list[int]) -> str:
+def line_ranges(numbers: list[int]) -> str:
     """'line 4', 'lines 2-6', 'lines 2, 12' (consecutive numbers as a range)."""
     if len(numbers) == 1:
         return f"line {numbers[0]}"

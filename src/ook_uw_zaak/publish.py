@@ -35,6 +35,8 @@ from ook_uw_zaak.seed_checks import check_seeds
 from ook_uw_zaak.seed_csv import relative
 
 PUBLISHED_FILE_NAME = "ook_uw_zaak.duckdb"
+# The name the build's views use for their own database: the file name's stem.
+CATALOG = Path(PUBLISHED_FILE_NAME).stem
 # How long a build waits for another build of the same project to finish.
 LOCK_WAIT_SECONDS = 600.0
 
@@ -61,6 +63,12 @@ def complain(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def unchanged(published: Path) -> str:
+    if published.exists():
+        return f"The published file {published.name} is unchanged."
+    return f"Nothing was published (there is no {published.name} yet)."
+
+
 def run(args: argparse.Namespace) -> int:
     project_dir: Path = args.project_dir.resolve()
     if not (project_dir / "dbt_project.yml").is_file():
@@ -72,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
             publish_folder,
             LOCK_WAIT_SECONDS,
             lambda holder: say(
-                f"Another build of this project is running ({holder}); waiting for "
-                "it to finish..."
+                f"Another build of this project is running, or a stopped one is "
+                f"still finishing ({holder}); waiting for it..."
             ),
         ) as lock:
             return _build_and_publish(project_dir, publish_folder, lock, args)
@@ -104,7 +112,7 @@ def _build_and_publish(
         )
         for problem in problems:
             complain(f"- {problem}")
-        complain(f"\nThe published file {PUBLISHED_FILE_NAME} is unchanged.")
+        complain("\n" + unchanged(published))
         return 1
 
     build_folder = workspace.new_build_folder(publish_folder)
@@ -131,16 +139,16 @@ def _build_and_publish(
     final = build_folder / "publish" / PUBLISHED_FILE_NAME
     try:
         say(f"3/4 Writing the file in the storage format of DuckDB {OLDEST_READER}...")
-        write_compatible_copy(database, final, catalog=Path(PUBLISHED_FILE_NAME).stem)
-        check_same_content(database, final, catalog=Path(PUBLISHED_FILE_NAME).stem)
+        write_compatible_copy(database, final, catalog=CATALOG)
+        check_same_content(database, final, catalog=CATALOG)
         say(f"4/4 Replacing {PUBLISHED_FILE_NAME}...")
         replace_atomically(final, published)
     except (PublishError, duckdb.Error, OSError) as error:
         kept = workspace.keep_aside(build_folder)
         complain(
             f"\nThe build passed, but it could not be published: {error}\n"
-            f"The published file {PUBLISHED_FILE_NAME} is unchanged; the build is "
-            f"kept in {relative(kept, project_dir)}/."
+            f"{unchanged(published)} The build is kept in "
+            f"{relative(kept, project_dir)}/."
         )
         return 1
     shutil.rmtree(build_folder, ignore_errors=True)
@@ -172,10 +180,16 @@ def _report_failure(project_dir: Path, kept: Path, outcome: Outcome | None) -> N
     else:
         complain(
             "\nThe build did not complete: dbt reported no failed step, but not "
-            "every step ran.\n"
+            "every step ran. What dbt printed last:\n"
         )
+        for line in output_tail(kept):
+            complain(f"  {line}")
+    database = (
+        f"its database: {where}/{PUBLISHED_FILE_NAME}; "
+        if (kept / PUBLISHED_FILE_NAME).is_file()
+        else ""
+    )
     complain(
-        f"The published file {PUBLISHED_FILE_NAME} is unchanged. The failed build is "
-        f"kept in {where}/ (its database: {where}/{PUBLISHED_FILE_NAME}; what dbt "
-        f"printed: {where}/{OUTPUT_FILE})."
+        f"{unchanged(project_dir / PUBLISHED_FILE_NAME)} The failed build is kept in "
+        f"{where}/ ({database}what dbt printed: {where}/{OUTPUT_FILE})."
     )

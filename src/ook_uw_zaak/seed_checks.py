@@ -224,8 +224,8 @@ def _whole_number_problem(base_type: str, value: str) -> str | None:
         if low <= int(value) <= high:
             return None
         return (
-            f"which is too large for a {base_type} column ({low} to {high}); check "
-            "the figure, or declare a larger type in the seed YAML"
+            f"which is out of range for its type, {base_type} ({low} to {high}); "
+            "check the figure, or declare a larger type in the seed YAML"
         )
     if _GROUPED_WHOLE_NUMBER.fullmatch(value):
         digits = re.sub(r"\D", "", value)

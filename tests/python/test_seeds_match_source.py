@@ -63,7 +63,12 @@ def test_the_totals_line_is_printed_in_the_answer() -> None:
     ("seed", "count_column", "total_seed", "printed"),
     [
         ("answer_escans", "e_scans", "answer_escan_totals", str),
-        ("answer_website_visitors", "bezoekers", "answer_website_visitor_totals", _printed),
+        (
+            "answer_website_visitors",
+            "bezoekers",
+            "answer_website_visitor_totals",
+            _printed,
+        ),
     ],
 )
 def test_each_period_line_is_printed_in_the_answer(

@@ -1,0 +1,184 @@
+"""The pre-flight checks of the seed CSV files, on a small project of their own (no
+dbt run: these are fast). The real seeds' bad-input cases are in test_bad_input.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ook_uw_zaak.failure_summary import cell_matches, line_ranges
+from ook_uw_zaak.seed_checks import MAX_PROBLEMS_PER_FILE, check_seeds
+
+SEEDS_YAML = """
+version: 2
+seeds:
+  - name: counts
+    config:
+      column_types:
+        region: varchar
+        day: date
+        visits: integer
+        share: double
+        is_final: boolean
+  - name: declared_only
+    config:
+      column_types:
+        a: integer
+"""
+HEADER = "region,day,visits,share,is_final"
+GOOD_LINE = "ANT,2019-01-31,25,0.5,true"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "dbt_project.yml").write_text("name: p\nseed-paths: ['data']\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "_seeds.yml").write_text(SEEDS_YAML)
+    (tmp_path / "data" / "declared_only.csv").write_text("a\n1\n")
+    return tmp_path
+
+
+def _problems(project: Path, content: str | bytes) -> list[str]:
+    csv_file = project / "data" / "counts.csv"
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    csv_file.write_bytes(content)
+    return check_seeds(project)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        f"{HEADER}\n{GOOD_LINE}\n",
+        f"\ufeff{HEADER}\r\n{GOOD_LINE}\r\n",  # byte-order mark, Windows line endings
+        f"{HEADER}\n\n{GOOD_LINE}\n\n",  # blank lines, which dbt skips
+        f"{HEADER}\nANT, 2019-01-31 , 25 ,-0.5,false\n",  # spaces around values
+        f"{HEADER}\nANT,,,,\n",  # empty cells are NULL: the not_null tests judge
+        "visits,region,day,share,is_final\n25,ANT,2019-01-31,0.5,true\n",  # reordered
+    ],
+    ids=["plain", "bom-crlf", "blank-lines", "spaces", "empty-cells", "reordered"],
+)
+def test_well_formed_file_passes(project: Path, content: str) -> None:
+    assert _problems(project, content) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            f"{HEADER}\n",
+            "data/counts.csv, line 2: the file has a header but no rows",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,25,0.5\n",
+            "data/counts.csv, line 2: the line has 4 values but the header has 5 "
+            "columns",
+        ),
+        (
+            f"{HEADER},note\n{GOOD_LINE},x\n",
+            "data/counts.csv, line 1: column 'note' is not declared for seed "
+            "'counts' in data/_seeds.yml",
+        ),
+        (
+            "region,day,visits,share,is_final,visits\n",
+            "data/counts.csv, line 1: column 'visits' appears more than once",
+        ),
+        (
+            HEADER.replace(",", "\t") + "\n",
+            "data/counts.csv, line 1: the values are separated by tabs",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,3000000000,0.5,true\n",
+            "data/counts.csv, line 2: column 'visits' holds '3000000000', which is "
+            "out of range for its type, integer",
+        ),
+        (
+            f'{HEADER}\nANT,2019-01-31,"1,195",0.5,true\n',
+            "column 'visits' holds '1,195', which is not a whole number; write it as "
+            "digits only, without a thousands separator: 1195",
+        ),
+        (
+            f'{HEADER}\nANT,2019-01-31,25,"0,5",true\n',
+            "column 'share' holds '0,5', which is written with a decimal comma; "
+            "write it with a decimal point: 0.5",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,25,0.5,ja\n",
+            "column 'is_final' holds 'ja', which is not true or false",
+        ),
+        (
+            f"{HEADER}\nANT,2019-02-30,25,0.5,true\n",
+            "column 'day' holds '2019-02-30', which is not a day of the calendar",
+        ),
+        (
+            f"{HEADER}\nANT,31.01.2019,25,0.5,true\n",
+            "which is not a date in the form YYYY-MM-DD; write it as 2019-01-31",
+        ),
+        (
+            "region;day;visits\n",
+            "data/counts.csv, line 1: the values are separated by semicolons (;)",
+        ),
+    ],
+    ids=[
+        "header-only",
+        "too-few-values",
+        "undeclared-column",
+        "duplicated-column",
+        "tabs",
+        "too-large",
+        "thousands-separator",
+        "decimal-comma",
+        "not-a-boolean",
+        "no-such-day",
+        "day-month-year",
+        "semicolons",
+    ],
+)
+def test_problem_is_told_with_line_and_fix(
+    project: Path, content: str, expected: str
+) -> None:
+    problems = _problems(project, content)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_many_bad_lines_are_summed_up(project: Path) -> None:
+    bad_lines = "".join(f"ANT,2019-01-31,x{n},0.5,true\n" for n in range(15))
+    problems = _problems(project, f"{HEADER}\n{bad_lines}")
+    assert len(problems) == MAX_PROBLEMS_PER_FILE + 1
+    assert problems[-1] == "data/counts.csv: 5 more problems like these"
+
+
+def test_declared_seed_without_file_is_named(project: Path) -> None:
+    (project / "data" / "declared_only.csv").unlink()
+    problems = _problems(project, f"{HEADER}\n{GOOD_LINE}\n")
+    assert problems == [
+        "data/_seeds.yml declares the seed 'declared_only', but no file "
+        "declared_only.csv was found under data; restore the file (for example with "
+        "`git checkout -- <the file>`) or remove the declaration"
+    ]
+
+
+def test_line_numbers_are_told_as_ranges() -> None:
+    assert line_ranges([4]) == "line 4"
+    assert line_ranges([2, 3, 4, 5, 6]) == "lines 2-6"
+    assert line_ranges([7, 12]) == "lines 7, 12"
+    assert line_ranges([2, 3, 9, 10, 11]) == "lines 2, 3, 9-11"
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "same"),
+    [
+        (" 25 ", 25, True),
+        ("25", 26, False),
+        ("2019-01-31", date(2019, 1, 31), True),
+        ("", None, True),
+        ("ANT", "ANT", True),
+        ("abc", 25, False),
+    ],
+)
+def test_csv_cells_are_matched_to_query_values(
+    cell: str, value: object, same: bool
+) -> None:
+    assert cell_matches(cell, value) is same
