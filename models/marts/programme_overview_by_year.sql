@@ -11,20 +11,8 @@ online_activity as (
     select * from {{ ref('fct_online_activity_by_period') }}
 ),
 
-population as (
-    select * from {{ ref('stg_reference__population') }}
-),
-
 years as (
     {{ year_spine(first_year, last_year) }}
-),
-
-flemish_population as (
-    select
-        calendar_year,
-        population
-    from population
-    where geography_level = 'region'
 ),
 
 -- A year that lies inside a longer period reported under another year (2015 lies in
@@ -65,7 +53,7 @@ joined as (
                 then 'in_period_of_other_year'
             else 'not_reported'
         end as online_activity_status,
-        flemish_population.population as flemish_population,
+        info_sessions_by_year.flemish_population,
         info_sessions_by_year.participants_per_100000_inhabitants
     from years
     left join info_sessions_by_year
@@ -74,8 +62,6 @@ joined as (
         on years.calendar_year = online_activity.reported_year
     left join years_in_other_period
         on years.calendar_year = years_in_other_period.calendar_year
-    left join flemish_population
-        on years.calendar_year = flemish_population.calendar_year
 ),
 
 final as (
