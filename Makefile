@@ -10,7 +10,7 @@ UV_BOOTSTRAP_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help build report test lint dbt-test pytest docs clean
+.PHONY: help build report bench test lint dbt-test pytest docs clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ build: $(VENV)/.synced  ## build, test and publish the warehouse into ook_uw_zaa
 
 report: $(VENV)/.synced  ## render the HTML chart report into reports/
 	$(RUN) ook-uw-zaak report
+
+bench: $(VENV)/.synced  ## benchmark the build (figures printed, nothing asserted)
+	$(RUN) ook-uw-zaak bench
 
 test: $(VENV)/.synced lint dbt-test pytest  ## run every check: lint, dbt data and unit tests, pytest
 

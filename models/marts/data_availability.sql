@@ -113,19 +113,22 @@ assessed as (
                 then online_activity_years.years_in_longer_period
         end as years_in_longer_period,
         case
-            when
-                questions_asked.question_number = 2
-                and questions_asked.breakdown in ('whole_run', 'per_province')
-                then
-                    'No total over the whole run is printed: the marts sum the years '
-                    || 'reported (' || info_session_years.years_available
-                    || '); the reports for ' || info_session_years.years_pending
-                    || ' were still to come: ' || quotes.pending_reports
             when questions_asked.question_number = 2
                 then
-                    'Figures exist for ' || info_session_years.years_available
-                    || '; the reports for ' || info_session_years.years_pending
-                    || ' were still to come: ' || quotes.pending_reports
+                    case
+                        when questions_asked.breakdown in ('whole_run', 'per_province')
+                            then
+                                'No total over the whole run is printed: the marts '
+                                || 'sum the years reported ('
+                        else 'Figures exist for the years reported ('
+                    end
+                    || coalesce(info_session_years.years_available, 'none')
+                    || ')'
+                    || coalesce(
+                        '; the reports for ' || info_session_years.years_pending
+                        || ' were still to come: ' || quotes.pending_reports,
+                        '.'
+                    )
             when
                 questions_asked.question_number in (3, 4)
                 and questions_asked.breakdown = 'whole_run'
@@ -134,10 +137,14 @@ assessed as (
                 questions_asked.question_number in (3, 4)
                 and questions_asked.breakdown = 'per_year'
                 then
-                    'One figure per reporting period; the first period runs from '
-                    || 'November 2015 to December 2016 (fourteen months), so '
-                    || online_activity_years.years_in_longer_period
-                    || ' has no figure of its own: compare periods per month.'
+                    'One figure per reporting period'
+                    || coalesce(
+                        '; ' || online_activity_years.years_in_longer_period
+                        || ' lies in a longer period reported under another year'
+                        || ' (the first period runs from November 2015 to December'
+                        || ' 2016, fourteen months): compare periods per month.',
+                        '.'
+                    )
             when questions_asked.question_number = 3
                 then
                     'E-scans are not linked to a place: '

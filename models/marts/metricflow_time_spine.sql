@@ -1,21 +1,17 @@
-{#- One row per day of the programme years: the time spine MetricFlow joins to. -#}
-{%- set first_day = modules.datetime.date(var('programme_first_year'), 1, 1) -%}
-{%- set last_day = modules.datetime.date(var('programme_last_year'), 12, 31) -%}
+{#- One row per programme year: the time spine MetricFlow joins to. Every time
+    dimension of the semantic models is yearly, so a yearly spine is all it needs. -#}
+{%- set first_year = var('programme_first_year') -%}
+{%- set last_year = var('programme_last_year') -%}
 
 with
 
-day_numbers as (
-    {{ dbt.generate_series((last_day - first_day).days + 1) }}
+years as (
+    {{ year_spine(first_year, last_year) }}
 ),
 
 final as (
-    select
-        cast(
-            {{ dbt.dateadd(
-                'day', 'generated_number - 1', "cast('" ~ first_day ~ "' as date)"
-            ) }} as date
-        ) as date_day
-    from day_numbers
+    select cast(make_date(calendar_year, 1, 1) as date) as date_year
+    from years
 )
 
 select * from final

@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ook_uw_zaak.report",
         "render the HTML chart report of the published warehouse into reports/",
     ),
+    "bench": (
+        "ook_uw_zaak.bench",
+        "benchmark the build against dbt's and DuckDB's floors and as inputs grow",
+    ),
 }
 
 

@@ -4,40 +4,24 @@ of the project, never in the developer's own files."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from ook_uw_zaak.project_copy import copy_project as copy_project_from
+from ook_uw_zaak.publish import PUBLISHED_FILE_NAME
+
 # The session fixture `postgres_server`: a throwaway PostgreSQL server.
 pytest_plugins = ["postgres_server"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PUBLISHED_FILE_NAME = "ook_uw_zaak.duckdb"
-
-# What a copy of the project leaves out: environments, build output, databases.
-_NOT_COPIED = shutil.ignore_patterns(
-    ".git",
-    ".venv",
-    "target",
-    "logs",
-    "dbt_packages",
-    ".publish",
-    "reports",
-    "*.duckdb",
-    "*.duckdb.wal",
-    "__pycache__",
-    ".pytest_cache",
-    ".ruff_cache",
-)
 
 
 def copy_project(destination: Path) -> Path:
     """Copy the project's sources into `destination` and return the copy's root."""
-    shutil.copytree(REPO_ROOT, destination, ignore=_NOT_COPIED)
-    return destination
+    return copy_project_from(REPO_ROOT, destination)
 
 
 def run_build(project_dir: Path) -> subprocess.CompletedProcess[str]:

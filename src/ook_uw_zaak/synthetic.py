@@ -1,0 +1,276 @@
+"""Synthetic seeds for the benchmark: the published tables grown to a multiple of
+their rows, with every total kept consistent so that every data test still passes.
+
+Which rows are added, for a factor F:
+
+- info sessions: 2 * (F - 1) more years (so 10 * F rows), each with the five
+  provinces and a matching totals row, from the year after info_session_last_year
+  (2022) on: 2020 and 2021 stay pending, as the answer has them;
+- e-scans and website visitors: yearly periods after 2020 (5 * F rows), contiguous,
+  the same periods in both tables, the published totals set to the new sums. The
+  marts need one period per calendar year (the year a period is reported under is
+  a key), and a date must stay within year 9999 (the pre-flight checks read dates
+  with Python), so these two tables stop at year 9999: at most 7,984 periods;
+- reference population: the added info-session years up to 9999, the region the
+  sum of its provinces; the other reference tables apply to every later year as
+  they are;
+- the programme facts and the questions asked stay as published: they describe
+  the answer, they are not counts that grow.
+
+The var programme_last_year is moved to the last added period in the copy's
+dbt_project.yml, so that the programme overview and the time spine cover it. The
+var info_session_last_year is left as it is: the unit test
+yearly_totals_with_pending_years expects the yearly mart of the project's own
+years (it sets no vars of its own), and data_availability words its reasons for
+a scheme with pending years. So the yearly mart keeps 2018-2021 while the
+province marts, the reconciliation and the seeds' tests grow.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+# The last year a period may end in: the pre-flight checks read dates with
+# Python's datetime, whose years have four digits.
+LAST_DATE_YEAR = 9999
+
+INFO_SESSIONS = "seeds/answer/answer_info_sessions.csv"
+INFO_SESSION_TOTALS = "seeds/answer/answer_info_session_totals.csv"
+ESCANS = "seeds/answer/answer_escans.csv"
+ESCAN_TOTALS = "seeds/answer/answer_escan_totals.csv"
+VISITORS = "seeds/answer/answer_website_visitors.csv"
+VISITOR_TOTALS = "seeds/answer/answer_website_visitor_totals.csv"
+POPULATION = "seeds/reference/reference_population.csv"
+PROVINCE_LEVEL, REGION_LEVEL = "province", "region"
+LAST_SCHEME_YEAR = "info_session_last_year"
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """What was written: rows per seed file, and the dbt vars it needs."""
+
+    rows: dict[str, int]
+    variables: dict[str, int]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, object]]) -> None:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def seed_rows(project_dir: Path) -> dict[str, int]:
+    """The number of data rows of every seed CSV file of a project."""
+    counts = {}
+    for path in sorted((project_dir / "seeds").rglob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            counts[path.relative_to(project_dir).as_posix()] = (
+                sum(1 for row in csv.reader(handle) if row) - 1
+            )
+    return counts
+
+
+def write_synthetic_seeds(project_dir: Path, factor: int) -> Synthetic:
+    """Grow the seeds of the project at `project_dir` (a temporary copy: its files
+    are overwritten) to `factor` times the published rows. Factor 1 leaves them as
+    published."""
+    if factor < 1:
+        raise ValueError(f"the factor must be 1 or more, not {factor}")
+    variables: dict[str, int] = {}
+    if factor > 1:
+        last_info_year = _grow_info_sessions(project_dir, factor)
+        last_period_year = _grow_periods(project_dir, factor)
+        _grow_population(project_dir, last_info_year)
+        variables = {"programme_last_year": last_period_year}
+        set_project_vars(project_dir, variables)
+    return Synthetic(rows=seed_rows(project_dir), variables=variables)
+
+
+def _grow_info_sessions(project_dir: Path, factor: int) -> int:
+    """Add years with the five provinces and a totals row; return the last year."""
+    header, rows = _read(project_dir / INFO_SESSIONS)
+    total_header, totals = _read(project_dir / INFO_SESSION_TOTALS)
+    published_years = sorted({int(row["year"]) for row in rows})
+    template = {int(t["year"]): t for t in totals}
+    first_new = (
+        max(published_years[-1], _project_var(project_dir, LAST_SCHEME_YEAR)) + 1
+    )
+    added_years = len(published_years) * (factor - 1)
+    new_rows: list[dict[str, object]] = list(rows)
+    new_totals: list[dict[str, object]] = list(totals)
+    for offset in range(added_years):
+        year = first_new + offset
+        like = published_years[offset % len(published_years)]
+        sessions = participants = 0
+        for row in (r for r in rows if int(r["year"]) == like):
+            # A small deterministic change so that no two years are alike.
+            extra_sessions = (offset + len(row["province_code"])) % 5
+            sess = int(row["sess"]) + extra_sessions
+            deeln = int(row["deeln"]) + 30 * extra_sessions
+            new_rows.append({**row, "year": year, "sess": sess, "deeln": deeln})
+            sessions += sess
+            participants += deeln
+        new_totals.append(
+            {**template[like], "year": year, "sess": sessions, "deeln": participants}
+        )
+    _write(project_dir / INFO_SESSIONS, header, new_rows)
+    _write(project_dir / INFO_SESSION_TOTALS, total_header, new_totals)
+    return first_new + added_years - 1
+
+
+def _grow_periods(project_dir: Path, factor: int) -> int:
+    """Add yearly periods to the e-scan and visitor tables (the same periods in
+    both), set their totals to the new sums; return the last period's year."""
+    last_year = 0
+    for parts, totals, column in (
+        (ESCANS, ESCAN_TOTALS, "e_scans"),
+        (VISITORS, VISITOR_TOTALS, "bezoekers"),
+    ):
+        header, rows = _read(project_dir / parts)
+        total_header, total_rows = _read(project_dir / totals)
+        rows.sort(key=lambda row: row["first_day"])
+        last_day = date.fromisoformat(rows[-1]["last_day"])
+        full_years = [r for r in rows if r["first_day"][5:] == "01-01"] or rows
+        wanted = len(rows) * factor - len(rows)
+        new_rows: list[dict[str, object]] = list(rows)
+        for offset in range(wanted):
+            first = last_day + timedelta(days=1)  # contiguous with the last one
+            if first.year > LAST_DATE_YEAR:
+                break
+            last_day = date(first.year, 12, 31)
+            like = full_years[offset % len(full_years)]
+            new_rows.append(
+                {
+                    **like,
+                    "periode": str(first.year),
+                    "first_day": first.isoformat(),
+                    "last_day": last_day.isoformat(),
+                    column: int(like[column]) + offset % 97,
+                }
+            )
+            if last_day.year == LAST_DATE_YEAR:
+                break  # 31 December 9999: the day after it is not a date
+        total = sum(int(row[column]) for row in new_rows)
+        _write(project_dir / parts, header, new_rows)
+        _write(project_dir / totals, total_header, [{**total_rows[0], column: total}])
+        last_year = last_day.year
+    return last_year
+
+
+def _grow_population(project_dir: Path, last_info_year: int) -> None:
+    """Add the population on 1 January of every added year up to 9999: the last
+    published figures, a little higher each year; the region is the sum."""
+    header, rows = _read(project_dir / POPULATION)
+    latest = max(row["reference_date"] for row in rows)
+    base = [r for r in rows if r["reference_date"] == latest]
+    provinces = [r for r in base if r["geography_level"] == PROVINCE_LEVEL]
+    region = next(r for r in base if r["geography_level"] == REGION_LEVEL)
+    new_rows: list[dict[str, object]] = list(rows)
+    first_year = int(latest[:4]) + 1
+    for year in range(first_year, min(last_info_year, LAST_DATE_YEAR) + 1):
+        step = year - first_year + 1
+        day = f"{year:04d}-01-01"
+        counts = [int(p["population"]) + 100 * step for p in provinces]
+        for province, count in zip(provinces, counts, strict=True):
+            new_rows.append({**province, "reference_date": day, "population": count})
+        new_rows.append({**region, "reference_date": day, "population": sum(counts)})
+    _write(project_dir / POPULATION, header, new_rows)
+
+
+def _project_var(project_dir: Path, name: str) -> int:
+    config = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
+    return int((config.get("vars") or {})[name])
+
+
+def set_project_vars(project_dir: Path, variables: dict[str, int]) -> None:
+    """Set vars in the copy's dbt_project.yml, keeping the rest of the file."""
+    project_file = project_dir / "dbt_project.yml"
+    text = project_file.read_text(encoding="utf-8")
+    for name, value in variables.items():
+        text, found = re.subn(
+            rf"^(\s*{re.escape(name)}:)\s*\S+", rf"\g<1> {value}", text, flags=re.M
+        )
+        if found != 1:
+            raise ValueError(f"dbt_project.yml has no single var '{name}' to set")
+    project_file.write_text(text, encoding="utf-8")
+
+
+def consistency_problems(project_dir: Path) -> list[str]:
+    """What the data tests would find wrong in the growing seeds, checked in
+    Python: parts that do not add up to their totals row, a year without all
+    provinces, periods that are not contiguous or differ between the e-scan and
+    visitor tables, a year with two periods, a region that is not the sum of its
+    provinces. Empty when all is consistent."""
+    problems: list[str] = []
+    _, sessions = _read(project_dir / INFO_SESSIONS)
+    _, session_totals = _read(project_dir / INFO_SESSION_TOTALS)
+    provinces = {row["province_code"] for row in sessions}
+    by_year: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in sessions:
+        by_year[row["year"]].append(row)
+    totals = {row["year"]: row for row in session_totals}
+    if set(by_year) != set(totals):
+        problems.append("info sessions: the years of the parts and the totals differ")
+    for year, parts in by_year.items():
+        if sorted(r["province_code"] for r in parts) != sorted(provinces):
+            problems.append(f"info sessions {year}: not every province once")
+        for column in ("sess", "deeln"):
+            parts_sum = sum(int(r[column]) for r in parts)
+            if year in totals and parts_sum != int(totals[year][column]):
+                problems.append(
+                    f"info sessions {year}: {column} adds up to {parts_sum}, the "
+                    f"totals row says {totals[year][column]}"
+                )
+    periods = {}
+    for parts, total_file, column in (
+        (ESCANS, ESCAN_TOTALS, "e_scans"),
+        (VISITORS, VISITOR_TOTALS, "bezoekers"),
+    ):
+        _, rows = _read(project_dir / parts)
+        _, total_rows = _read(project_dir / total_file)
+        parts_sum = sum(int(r[column]) for r in rows)
+        if len(total_rows) != 1 or int(total_rows[0][column]) != parts_sum:
+            problems.append(f"{parts}: {column} adds up to {parts_sum}, not the total")
+        rows.sort(key=lambda row: row["first_day"])
+        for previous, current in zip(rows, rows[1:], strict=False):
+            expected = date.fromisoformat(previous["last_day"]) + timedelta(days=1)
+            if date.fromisoformat(current["first_day"]) != expected:
+                problems.append(
+                    f"{parts}: period {current['periode']} is not contiguous"
+                )
+        reported_years = [r["last_day"][:4] for r in rows]
+        if len(set(reported_years)) != len(reported_years):
+            problems.append(f"{parts}: two periods end in the same year")
+        periods[parts] = [(r["periode"], r["first_day"], r["last_day"]) for r in rows]
+    if periods[ESCANS] != periods[VISITORS]:
+        problems.append("the e-scan and visitor tables have different periods")
+    _, population = _read(project_dir / POPULATION)
+    by_date: dict[tuple[str, str], int] = defaultdict(int)
+    for row in population:
+        by_date[(row["reference_date"], row["geography_level"])] += int(
+            row["population"]
+        )
+    for (day, level), count in by_date.items():
+        if level == REGION_LEVEL and by_date.get((day, PROVINCE_LEVEL)) != count:
+            problems.append(f"population {day}: the region is not the provinces' sum")
+    return problems

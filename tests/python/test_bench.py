@@ -1,0 +1,150 @@
+"""The benchmark (`ook-uw-zaak bench`): its synthetic seeds keep every total
+consistent, and one quick run prints every figure. No timing is asserted: the
+figures depend on the machine."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from ook_uw_zaak import synthetic
+from ook_uw_zaak.seed_checks import check_seeds
+
+BENCH_TIMEOUT_SECONDS = 600
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_synthetic_seeds_at_100_times_keep_every_total(project_copy: Path) -> None:
+    written = synthetic.write_synthetic_seeds(project_copy, 100)
+
+    assert synthetic.consistency_problems(project_copy) == []
+    assert check_seeds(project_copy) == []  # the pre-flight checks accept them
+    assert written.rows[synthetic.INFO_SESSIONS] == 100 * 10
+    assert written.rows[synthetic.INFO_SESSION_TOTALS] == 100 * 2
+    assert written.rows[synthetic.ESCANS] == 100 * 5
+    assert written.rows[synthetic.VISITORS] == 100 * 5
+
+    # Checked here too, not only through consistency_problems: the parts add up
+    # to the totals rows, and the periods follow each other day after day.
+    sessions = _rows(project_copy / synthetic.INFO_SESSIONS)
+    for total in _rows(project_copy / synthetic.INFO_SESSION_TOTALS):
+        parts = [r for r in sessions if r["year"] == total["year"]]
+        assert len(parts) == 5
+        assert sum(int(r["sess"]) for r in parts) == int(total["sess"])
+        assert sum(int(r["deeln"]) for r in parts) == int(total["deeln"])
+    for parts_file, total_file, column in (
+        (synthetic.ESCANS, synthetic.ESCAN_TOTALS, "e_scans"),
+        (synthetic.VISITORS, synthetic.VISITOR_TOTALS, "bezoekers"),
+    ):
+        periods = sorted(_rows(project_copy / parts_file), key=lambda r: r["first_day"])
+        (total,) = _rows(project_copy / total_file)
+        assert sum(int(r[column]) for r in periods) == int(total[column])
+        for previous, current in zip(periods, periods[1:], strict=False):
+            day_after = date.fromisoformat(previous["last_day"]) + timedelta(days=1)
+            assert current["first_day"] == day_after.isoformat()
+
+
+def test_consistency_check_finds_a_total_that_does_not_add_up(
+    project_copy: Path,
+) -> None:
+    synthetic.write_synthetic_seeds(project_copy, 100)
+    totals_file = project_copy / synthetic.ESCAN_TOTALS
+    text = totals_file.read_text(encoding="utf-8")
+    header, row = text.splitlines()
+    label, escans, question = row.split(",")
+    totals_file.write_text(
+        f"{header}\n{label},{int(escans) + 1},{question}\n", encoding="utf-8"
+    )
+
+    problems = synthetic.consistency_problems(project_copy)
+
+    assert any("e_scans adds up to" in problem for problem in problems)
+
+
+def test_synthetic_periods_stop_at_the_last_day_a_date_can_hold(
+    project_copy: Path,
+) -> None:
+    written = synthetic.write_synthetic_seeds(project_copy, 10_000)
+
+    periods = _rows(project_copy / synthetic.ESCANS)
+    assert periods[-1]["last_day"] == "9999-12-31"
+    assert written.rows[synthetic.ESCANS] == len(periods) < 10_000 * 5
+    assert written.rows[synthetic.INFO_SESSIONS] == 10_000 * 10
+    assert synthetic.consistency_problems(project_copy) == []
+
+
+# Every figure line of the report, with the figures it must show.
+_SECONDS = r"[\d,]+\.\d\d s"
+_BUILD = rf"{_SECONDS}  CPU [\d,]+\.\d s  peak [\d,]+ MB"
+_VERDICT = r"target (at most|under) [\d.]+x?( MB)?: (met|missed)"
+REPORT_LINES = [
+    r"Benchmark of the build: median of 1 run\(s\).*",
+    r"Machine: \d+ cores, .*",
+    r"Software: Python .*, dbt-core .*, dbt-duckdb .*, DuckDB .*",
+    r"The publishing build is `python -m ook_uw_zaak.cli build`.*",
+    rf"  full build \(make build\), fresh copy +{_BUILD}",
+    rf"  dbt floor, one `select 1` model +{_BUILD}",
+    rf"  ratio full build / dbt floor +[\d.]+x  {_VERDICT}",
+    rf"  rebuild in the same copy \(parse cache\) +{_BUILD}",
+    rf"  dbt floor, rebuild \(parse cache\) +{_BUILD}",
+    r"  ratio rebuild / dbt floor rebuild +[\d.]+x",
+    r"  full build, by step \(median\) +start-up [\d.]+ s; pre-flight .* s",
+    rf"  dbt build, whole process +{_BUILD}",
+    r"  dbt build, by phase \(median\) +start-up [\d.]+ s; parse [\d.]+ s; "
+    r"set-up [\d.]+ s; nodes [\d.]+ s; wrap-up [\d.]+ s",
+    rf"  nodes in dbt \(sum over \d+ nodes\) +{_SECONDS}",
+    # The replay ran every node's SQL and no data test found a row: it is the
+    # same work as the build's.
+    rf"  same SQL directly in DuckDB \(\d+ nodes\) +{_SECONDS}  tests finding rows: 0",
+    r"  ratio nodes in dbt / DuckDB +[\d.]+x",
+    r"  dbt's own time per node +-?[\d.]+ ms",
+    rf"  1x the published rows \([\d,]+ seed rows\) +{_BUILD}",
+    rf"  100x the published rows \([\d,]+ seed rows\) +{_BUILD}",
+    rf"  ratio 100x / 1x +[\d.]+x  {_VERDICT}",
+    r"  100x, by step \(median\) +start-up [\d.]+ s; pre-flight .* s",
+    rf"  peak memory, largest at any size +[\d,]+ MB  {_VERDICT}  "
+    r"\(largest single process: [\d,]+ MB\)",
+    r"  rows at 1x: .*answer_info_sessions 10,.*",
+    r"  rows at 100x: .*answer_info_sessions 1,000,.*",
+]
+
+
+def test_quick_benchmark_prints_every_figure(project_copy: Path) -> None:
+    """One run of everything at 1 and 100 times the published rows: every build
+    passes (the benchmark stops on a failed build) and every figure is shown."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "OOK_UW_ZAAK_DUCKDB_PATH" and not k.startswith("DBT_")
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "ook_uw_zaak.cli", "bench", "--quick"]
+        + ["--factors", "1,100", "--project-dir", str(project_copy)],
+        cwd=project_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BENCH_TIMEOUT_SECONDS,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = result.stdout.splitlines()
+    missing = [
+        pattern
+        for pattern in REPORT_LINES
+        if not any(re.fullmatch(pattern, line) for line in printed)
+    ]
+    assert missing == [], "lines missing from the report:\n" + result.stdout
+    # Nothing was built in the project itself: the benchmark works in copies.
+    assert not (project_copy / ".publish").exists()
+    assert not (project_copy / "ook_uw_zaak.duckdb").exists()
