@@ -17,13 +17,10 @@ Which rows are added, for a factor F:
 - the programme facts and the questions asked stay as published: they describe
   the answer, they are not counts that grow.
 
-The var programme_last_year is moved to the last added period in the copy's
-dbt_project.yml, so that the programme overview and the time spine cover it. The
-var info_session_last_year is left as it is: the unit test
-yearly_totals_with_pending_years expects the yearly mart of the project's own
-years (it sets no vars of its own), and data_availability words its reasons for
-a scheme with pending years. So the yearly mart keeps 2018-2021 while the
-province marts, the reconciliation and the seeds' tests grow.
+The vars programme_last_year and info_session_last_year are moved to the last added
+period and info-session year in the copy's dbt_project.yml, so that the programme
+overview, the yearly info-session mart and the time spine grow with the seeds
+(2020 and 2021 stay pending among them). The unit tests set the vars they rely on.
 """
 
 from __future__ import annotations
@@ -101,7 +98,10 @@ def write_synthetic_seeds(project_dir: Path, factor: int) -> Synthetic:
         last_info_year = _grow_info_sessions(project_dir, factor)
         last_period_year = _grow_periods(project_dir, factor)
         _grow_population(project_dir, last_info_year)
-        variables = {"programme_last_year": last_period_year}
+        variables = {
+            "programme_last_year": last_period_year,
+            LAST_SCHEME_YEAR: last_info_year,
+        }
         set_project_vars(project_dir, variables)
     return Synthetic(rows=seed_rows(project_dir), variables=variables)
 
