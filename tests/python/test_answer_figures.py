@@ -144,9 +144,7 @@ def _compiled_analyses(built_warehouse: Path, workdir: Path) -> dict[str, str]:
     env["DBT_TARGET_PATH"] = str(workdir / "target")
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
+            str(Path(sys.executable).parent / "dbt"),
             "compile",
             "--quiet",
             "--select",
