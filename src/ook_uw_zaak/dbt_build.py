@@ -56,6 +56,30 @@ def duckdb_target(project_dir: Path) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
+    """The `dbt build` command line of the publishing build: dbt's artifacts go to
+    output_dir/target and its log to output_dir/logs."""
+    command = [
+        sys.executable,
+        "-c",
+        _DBT_MAIN,
+        "build",
+        "--project-dir",
+        str(project_dir),
+        "--target-path",
+        str(output_dir / "target"),
+        "--log-path",
+        str(output_dir / "logs"),
+        "--no-use-colors",
+    ]
+    if (project_dir / "profiles.yml").is_file():
+        command += ["--profiles-dir", str(project_dir)]
+    target = duckdb_target(project_dir)
+    if target:
+        command += ["--target", target]
+    return command
+
+
 def run_dbt_build(
     project_dir: Path,
     build_folder: Path,
@@ -69,24 +93,7 @@ def run_dbt_build(
     its log to build_folder/logs; what dbt prints goes to build_folder/dbt-output.txt,
     or to the terminal as well when `show_output` is set.
     """
-    command = [
-        sys.executable,
-        "-c",
-        _DBT_MAIN,
-        "build",
-        "--project-dir",
-        str(project_dir),
-        "--target-path",
-        str(build_folder / "target"),
-        "--log-path",
-        str(build_folder / "logs"),
-        "--no-use-colors",
-    ]
-    if (project_dir / "profiles.yml").is_file():
-        command += ["--profiles-dir", str(project_dir)]
-    target = duckdb_target(project_dir)
-    if target:
-        command += ["--target", target]
+    command = dbt_build_command(project_dir, build_folder)
     cache = project_dir / PARSE_CACHE
     _copy_quietly(cache, build_folder / "target" / _DBT_PARSE_CACHE)
     link = build_folder.parent / CURRENT_BUILD_LINK
