@@ -130,8 +130,11 @@ def read_marts(database: Path) -> Marts:
             ),
             periods=_rows(
                 connection,
-                "select * from marts.fct_online_activity_by_period "
-                "order by period_start_date",
+                "select activity.*, period.is_calendar_year"
+                " from marts.fct_online_activity_by_period as activity"
+                " inner join marts.dim_reporting_period as period"
+                " using (period_label)"
+                " order by activity.period_start_date",
             ),
             facts=_rows(
                 connection,
@@ -295,7 +298,7 @@ def _info_session_figures(marts: Marts) -> list[str]:
 def _period_name(row: Row) -> str:
     start: date = row["period_start_date"]
     end: date = row["period_end_date"]
-    if row["months_in_period"] == 12 and start.month == 1:
+    if row["is_calendar_year"]:
         return str(start.year)
     return f"{start:%b %Y}–{end:%b %Y}"
 
