@@ -71,52 +71,64 @@ quotes as (
     from facts
 ),
 
+-- What kind of answer each question gets, so that every column below picks its
+-- value from the same five cases.
+classified as (
+    select
+        question_number,
+        metric,
+        breakdown,
+        asked_nl,
+        case
+            when question_number = 2 then 'info_sessions'
+            when
+                question_number in (3, 4)
+                and breakdown in ('whole_run', 'per_year')
+                then 'online_activity'
+            when question_number = 3 then 'online_activity_by_place'
+            when question_number = 1 then 'evaluation'
+            when question_number = 5 then 'follow_up'
+        end as answer_kind
+    from questions_asked
+),
+
 assessed as (
     select
-        questions_asked.question_number,
-        questions_asked.metric,
-        questions_asked.breakdown,
-        questions_asked.asked_nl,
-        case
-            when questions_asked.question_number = 2
+        classified.question_number,
+        classified.metric,
+        classified.breakdown,
+        classified.asked_nl,
+        case classified.answer_kind
+            when 'info_sessions'
                 then
                     case
                         when info_session_years.years_pending is null then 'available'
                         when info_session_years.years_available is null then 'pending'
                         else 'partly_pending'
                     end
-            when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown in ('whole_run', 'per_year')
-                then 'available'
-            when questions_asked.question_number = 3 then 'not_collected'
-            when questions_asked.question_number = 1 then 'pending'
-            when questions_asked.question_number = 5 then 'available'
+            when 'online_activity' then 'available'
+            when 'online_activity_by_place' then 'not_collected'
+            when 'evaluation' then 'pending'
+            when 'follow_up' then 'available'
             else 'not_reported'
         end as availability,
-        case
-            when questions_asked.question_number = 2
-                then info_session_years.years_available
-            when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown in ('whole_run', 'per_year')
-                then online_activity_years.years_available
+        case classified.answer_kind
+            when 'info_sessions' then info_session_years.years_available
+            when 'online_activity' then online_activity_years.years_available
         end as years_available,
         case
-            when questions_asked.question_number = 2
+            when classified.answer_kind = 'info_sessions'
                 then info_session_years.years_pending
         end as years_pending,
         case
-            when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown in ('whole_run', 'per_year')
+            when classified.answer_kind = 'online_activity'
                 then online_activity_years.years_in_longer_period
         end as years_in_longer_period,
         case
-            when questions_asked.question_number = 2
+            when classified.answer_kind = 'info_sessions'
                 then
                     case
-                        when questions_asked.breakdown in ('whole_run', 'per_province')
+                        when classified.breakdown in ('whole_run', 'per_province')
                             then
                                 'No total over the whole run is printed: the marts '
                                 || 'sum the years reported ('
@@ -130,12 +142,10 @@ assessed as (
                         '.'
                     )
             when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown = 'whole_run'
+                classified.answer_kind = 'online_activity'
+                and classified.breakdown = 'whole_run'
                 then 'The answer prints the total over all periods (row "Totaal").'
-            when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown = 'per_year'
+            when classified.answer_kind = 'online_activity'
                 then
                     'One figure per reporting period'
                     || coalesce(
@@ -145,38 +155,37 @@ assessed as (
                         || ' 2016, fourteen months): compare periods per month.',
                         '.'
                     )
-            when questions_asked.question_number = 3
+            when classified.answer_kind = 'online_activity_by_place'
                 then
                     'E-scans are not linked to a place: '
                     || quotes.not_linked_to_location
-            when questions_asked.question_number = 1
+            when classified.answer_kind = 'evaluation'
                 then quotes.evaluation_pending || ' ' || quotes.study_pending
-            when questions_asked.question_number = 5
+            when classified.answer_kind = 'follow_up'
                 then
                     'The answer names the plans and actions that followed the '
                     || 'consultation; they are listed as facts of question 5.'
             else 'The answer gives no figure for it.'
         end as reason,
         case
-            when questions_asked.question_number = 2
+            when classified.answer_kind = 'info_sessions'
                 then
-                    case questions_asked.breakdown
+                    case classified.breakdown
                         when 'whole_run' then 'fct_info_sessions_by_year'
                         when 'per_year' then 'fct_info_sessions_by_year'
                         when 'per_province' then 'fct_info_sessions_by_province'
                         else 'fct_info_sessions_by_province_year'
                     end
             when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown = 'whole_run'
+                classified.answer_kind = 'online_activity'
+                and classified.breakdown = 'whole_run'
                 then 'reconciliation_published_totals'
-            when
-                questions_asked.question_number in (3, 4)
-                and questions_asked.breakdown = 'per_year'
+            when classified.answer_kind = 'online_activity'
                 then 'fct_online_activity_by_period'
-            when questions_asked.question_number in (1, 5) then 'fct_programme_facts'
+            when classified.answer_kind in ('evaluation', 'follow_up')
+                then 'fct_programme_facts'
         end as where_to_query
-    from questions_asked
+    from classified
     cross join info_session_years
     cross join online_activity_years
     cross join quotes

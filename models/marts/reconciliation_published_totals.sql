@@ -42,6 +42,31 @@ info_session_parts as (
     group by calendar_year
 ),
 
+-- The reference tables publish a Flemish Region figure beside the provinces'.
+reference_counts as (
+    select
+        'population' as figure,
+        cast(calendar_year as varchar) as scope,
+        'Statbel, Flemish Region, 1 January' as published_in,
+        geography_level,
+        population as counted
+    from population
+
+    union all
+
+    select
+        'municipalities' as figure,
+        case
+            when first_year_valid is null
+                then 'until ' || cast(last_year_valid as varchar)
+            else 'from ' || cast(first_year_valid as varchar)
+        end as scope,
+        'Statbel REFNIS, Flemish Region' as published_in,
+        geography_level,
+        municipalities as counted
+    from municipalities
+),
+
 checks as (
     select
         'info_sessions' as figure,
@@ -97,36 +122,17 @@ checks as (
     union all
 
     select
-        'population' as figure,
-        cast(calendar_year as varchar) as scope,
-        'Statbel, Flemish Region, 1 January' as published_in,
-        sum(case when geography_level = 'region' then population end)
+        figure,
+        scope,
+        published_in,
+        sum(case when geography_level = 'region' then counted end)
             as published_total,
-        sum(case when geography_level = 'province' then population end)
+        sum(case when geography_level = 'province' then counted end)
             as sum_of_parts,
         sum(case when geography_level = 'province' then 1 else 0 end)
             as parts_counted
-    from population
-    group by calendar_year
-
-    union all
-
-    select
-        'municipalities' as figure,
-        case
-            when first_year_valid is null
-                then 'until ' || cast(last_year_valid as varchar)
-            else 'from ' || cast(first_year_valid as varchar)
-        end as scope,
-        'Statbel REFNIS, Flemish Region' as published_in,
-        sum(case when geography_level = 'region' then municipalities end)
-            as published_total,
-        sum(case when geography_level = 'province' then municipalities end)
-            as sum_of_parts,
-        sum(case when geography_level = 'province' then 1 else 0 end)
-            as parts_counted
-    from municipalities
-    group by first_year_valid, last_year_valid
+    from reference_counts
+    group by figure, scope, published_in
 ),
 
 final as (
