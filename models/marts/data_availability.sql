@@ -92,12 +92,11 @@ classified as (
     from questions_asked
 ),
 
-assessed as (
+final as (
     select
         classified.question_number,
         classified.metric,
         classified.breakdown,
-        classified.asked_nl,
         case classified.answer_kind
             when 'info_sessions'
                 then
@@ -184,26 +183,12 @@ assessed as (
                 then 'fct_online_activity_by_period'
             when classified.answer_kind in ('evaluation', 'follow_up')
                 then 'fct_programme_facts'
-        end as where_to_query
+        end as where_to_query,
+        classified.asked_nl
     from classified
     cross join info_session_years
     cross join online_activity_years
     cross join quotes
-),
-
-final as (
-    select
-        question_number,
-        metric,
-        breakdown,
-        availability,
-        years_available,
-        years_pending,
-        years_in_longer_period,
-        reason,
-        where_to_query,
-        asked_nl
-    from assessed
 )
 
 select * from final
