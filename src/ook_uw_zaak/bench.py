@@ -31,14 +31,10 @@ from importlib import metadata
 from pathlib import Path
 
 from ook_uw_zaak import engine_floor, synthetic
-from ook_uw_zaak.dbt_build import (
-    DUCKDB_PATH_VARIABLE,
-    dbt_build_command,
-    duckdb_target,
-)
+from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
+from ook_uw_zaak.dbt_build import dbt_build_command, duckdb_target
 from ook_uw_zaak.measure import Measurement, Spread, run_measured
 from ook_uw_zaak.project_copy import copy_project
-from ook_uw_zaak.publish import PUBLISHED_FILE_NAME
 
 DEFAULT_RUNS = 3
 DEFAULT_FACTORS = (1, 100, 10_000)

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-# The profile's path setting reads this variable (see profiles.yml).
-DUCKDB_PATH_VARIABLE = "OOK_UW_ZAAK_DUCKDB_PATH"
+from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE
+
 OUTPUT_FILE = "dbt-output.txt"
 
 _DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-# The oldest DuckDB the published file must open in: the version BI drivers bundle.
-OLDEST_READER = "1.1"
-STORAGE_VERSION = "v1.1.0"
+from ook_uw_zaak.constants import STORAGE_VERSION
 
 
 class PublishError(RuntimeError):

@@ -22,9 +22,14 @@ from pathlib import Path
 import duckdb
 
 from ook_uw_zaak import workspace
+from ook_uw_zaak.constants import (
+    CATALOG,
+    OLDEST_READER,
+    PUBLISH_FOLDER,
+    PUBLISHED_FILE_NAME,
+)
 from ook_uw_zaak.dbt_build import OUTPUT_FILE, output_tail, run_dbt_build
 from ook_uw_zaak.duckdb_file import (
-    OLDEST_READER,
     PublishError,
     check_same_content,
     replace_atomically,
@@ -34,9 +39,6 @@ from ook_uw_zaak.failure_summary import Outcome, read_outcome
 from ook_uw_zaak.seed_checks import check_seeds
 from ook_uw_zaak.seed_csv import relative
 
-PUBLISHED_FILE_NAME = "ook_uw_zaak.duckdb"
-# The name the build's views use for their own database: the file name's stem.
-CATALOG = Path(PUBLISHED_FILE_NAME).stem
 # How long a build waits for another build of the same project to finish.
 LOCK_WAIT_SECONDS = 600.0
 
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if not (project_dir / "dbt_project.yml").is_file():
         complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
         return 2
-    publish_folder = project_dir / workspace.PUBLISH_FOLDER
+    publish_folder = project_dir / PUBLISH_FOLDER
     try:
         with workspace.exclusive_lock(
             publish_folder,

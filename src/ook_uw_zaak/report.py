@@ -28,7 +28,7 @@ from ook_uw_zaak.charts import (
     bar_chart,
     timeline,
 )
-from ook_uw_zaak.publish import PUBLISHED_FILE_NAME
+from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 
 REPORT_FILE_NAME = "programme_report.html"
 ANSWER = (

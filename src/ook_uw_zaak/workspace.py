@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-PUBLISH_FOLDER = ".publish"
 LOCK_FILE = "build.lock"
 BUILD_PREFIX = "build-"
 FAILED_PREFIX = "failed-"

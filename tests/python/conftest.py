@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.project_copy import copy_project as copy_project_from
-from ook_uw_zaak.publish import PUBLISHED_FILE_NAME
 
 # The session fixture `postgres_server`: a throwaway PostgreSQL server.
 pytest_plugins = ["postgres_server"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.publish import PUBLISHED_FILE_NAME
+from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 
 
 def sha256(path: Path) -> str:
