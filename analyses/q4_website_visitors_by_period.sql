@@ -8,7 +8,7 @@ periods as (
 ),
 
 reconciliation as (
-    select * from {{ ref('reconciliation_published_totals') }}
+    select * from {{ ref('audit_published_total_reconciliation') }}
 ),
 
 final as (

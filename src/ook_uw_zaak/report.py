@@ -142,11 +142,11 @@ def read_marts(database: Path) -> Marts:
                 "order by fact_date nulls last, question_number, fact_id",
             ),
             reconciliation=_rows(
-                connection, "select * from marts.reconciliation_published_totals"
+                connection, "select * from marts.audit_published_total_reconciliation"
             ),
             availability=_rows(
                 connection,
-                "select * from marts.data_availability order by question_number, "
+                "select * from marts.audit_data_availability order by question_number, "
                 "metric, list_position(['whole_run', 'per_year', 'per_province', "
                 "'per_province_and_year'], breakdown)",
             ),
@@ -165,7 +165,9 @@ def _availability(marts: Marts, metric: str, breakdown: str) -> Row:
     for row in marts.availability:
         if row["metric"] == metric and row["breakdown"] == breakdown:
             return row
-    raise LookupError(f"mart data_availability has no row for {metric}, {breakdown}")
+    raise LookupError(
+        f"mart audit_data_availability has no row for {metric}, {breakdown}"
+    )
 
 
 def _figure(svg: str, chart_title: str, notes: Sequence[str], source: str) -> str:
@@ -496,7 +498,10 @@ def _reconciliation_section(marts: Marts) -> str:
         "reconciliation",
         vocabularies=["figure"],
     )
-    return f"{table}<p class='source'>Source: mart reconciliation_published_totals.</p>"
+    return (
+        f"{table}<p class='source'>"
+        "Source: mart audit_published_total_reconciliation.</p>"
+    )
 
 
 def _availability_section(marts: Marts) -> str:
@@ -515,7 +520,7 @@ def _availability_section(marts: Marts) -> str:
         "data-availability",
         vocabularies=["metric", "breakdown", "availability"],
     )
-    return f"{table}<p class='source'>Source: mart data_availability.</p>"
+    return f"{table}<p class='source'>Source: mart audit_data_availability.</p>"
 
 
 STYLE = """

@@ -81,7 +81,7 @@ def test_the_period_totals(
 ) -> None:
     row = warehouse.execute(
         "select published_total, sum_of_parts, difference, is_reconciled"
-        " from marts.reconciliation_published_totals where figure = ?",
+        " from marts.audit_published_total_reconciliation where figure = ?",
         [figure],
     ).fetchone()
     assert row == (published, published, 0, True)
@@ -91,11 +91,12 @@ def test_every_published_total_reconciles(
     warehouse: duckdb.DuckDBPyConnection,
 ) -> None:
     unreconciled = warehouse.sql(
-        "select figure, scope, difference from marts.reconciliation_published_totals"
+        "select figure, scope, difference"
+        " from marts.audit_published_total_reconciliation"
         " where not is_reconciled"
     ).fetchall()
     count = warehouse.sql(
-        "select count(*) from marts.reconciliation_published_totals"
+        "select count(*) from marts.audit_published_total_reconciliation"
     ).fetchone()
     assert unreconciled == []
     # 2 years x 2 counts of question 2, e-scans, visitors, 3 population years,
@@ -121,7 +122,7 @@ def test_overview_says_why_a_year_has_no_figure(
     rows = warehouse.sql(
         "select calendar_year, info_sessions_status, info_sessions,"
         " online_activity_status, escans"
-        " from marts.programme_overview_by_year order by calendar_year"
+        " from marts.fct_programme_overview_by_year order by calendar_year"
     ).fetchall()
     assert rows == [
         (2015, "not_reported", None, "in_period_of_other_year", None),

@@ -25,7 +25,7 @@ import yaml
 from conftest import REPO_ROOT
 
 MARTS_SCHEMA = "marts"
-MART_FILES = sorted((REPO_ROOT / "models" / "marts").glob("*.sql"))
+MART_FILES = sorted((REPO_ROOT / "models" / "marts").rglob("*.sql"))
 EXPOSURES_FILE = REPO_ROOT / "models" / "marts" / "_marts__exposures.yml"
 WRITES = (
     "create table {schema}.written_by_bi (id integer)",

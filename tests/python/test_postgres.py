@@ -28,7 +28,7 @@ from postgres_server import PostgresServer
 DATABASE = "ook_uw_zaak"
 BI_ROLE = "bi_reader"  # the default of the dbt var bi_role
 MARTS_SCHEMA = "marts"
-HIDDEN_SCHEMAS = ("raw", "staging")
+HIDDEN_SCHEMAS = ("raw", "staging", "intermediate")
 # What `dbt build` runs and must pass: seeds, models, data and unit tests, hooks.
 CHECKED_RESOURCE_TYPES = ("seed", "model", "test", "unit_test", "operation")
 
@@ -173,7 +173,11 @@ def test_dbt_build_passes_every_node_on_postgres(
 def test_schemas_are_raw_staging_and_marts(
     postgres_warehouse: PostgresWarehouse,
 ) -> None:
-    expected_schema = {"seed": "raw", "staging": "staging", "intermediate": "staging"}
+    expected_schema = {
+        "seed": "raw",
+        "staging": "staging",
+        "intermediate": "intermediate",
+    }
     for node in postgres_warehouse.nodes("seed") + postgres_warehouse.nodes("model"):
         folder = "seed" if node["resource_type"] == "seed" else node["fqn"][1]
         assert node["schema"] == expected_schema.get(folder, MARTS_SCHEMA), node[
@@ -312,7 +316,7 @@ def test_bi_role_cannot_read_raw_or_staging(
                 table_grants.append(f"{schema}.{name}")
         assert not table_grants, f"{BI_ROLE} has SELECT on {table_grants}"
     expected = {("raw", node["alias"]) for node in postgres_warehouse.nodes("seed")} | {
-        ("staging", node["alias"])
+        (node["fqn"][1], node["alias"])
         for node in postgres_warehouse.nodes("model")
         if node["fqn"][1] in ("staging", "intermediate")
     }

@@ -11,7 +11,7 @@ info_sessions_by_year as (
 ),
 
 programme_overview as (
-    select * from {{ ref('programme_overview_by_year') }}
+    select * from {{ ref('fct_programme_overview_by_year') }}
 ),
 
 facts as (
@@ -178,7 +178,7 @@ final as (
             when
                 classified.answer_kind = 'online_activity'
                 and classified.breakdown = 'whole_run'
-                then 'reconciliation_published_totals'
+                then 'audit_published_total_reconciliation'
             when classified.answer_kind = 'online_activity'
                 then 'fct_online_activity_by_period'
             when classified.answer_kind in ('evaluation', 'follow_up')
