@@ -46,23 +46,6 @@ info_session_run as (
     from info_session_status_totals
 ),
 
-info_session_span as (
-    select
-        *,
-        cast(
-            cast(first_reported_year as varchar) || '-01-01' as date
-        ) as span_start_date,
-        cast(
-            cast(last_reported_year as varchar) || '-12-31' as date
-        ) as span_end_date,
-        case
-            when first_reported_year is null then 'pending'
-            when years_pending is null then 'available'
-            else 'partly_pending'
-        end as coverage
-    from info_session_run
-),
-
 online_period_totals as (
     select
         period_start_date,
@@ -89,7 +72,7 @@ metric_values as (
         'sessions' as metric,
         cast(sessions as double precision) as metric_value,
         sessions is not null as inputs_known
-    from info_session_span
+    from info_session_run
 
     union all
 
@@ -97,7 +80,7 @@ metric_values as (
         'participants' as metric,
         cast(participants as double precision) as metric_value,
         participants is not null as inputs_known
-    from info_session_span
+    from info_session_run
 
     union all
 
@@ -105,7 +88,7 @@ metric_values as (
         'participants_per_session' as metric,
         {{ safe_divide('participants', 'sessions') }} as metric_value,
         participants is not null and sessions is not null as inputs_known
-    from info_session_span
+    from info_session_run
 
     union all
 
@@ -153,15 +136,19 @@ metric_values as (
 activity_spans as (
     select
         'info_sessions' as activity,
-        span_start_date,
-        span_end_date,
+        cast(cast(first_reported_year as varchar) || '-01-01' as date)
+            as span_start_date,
+        cast(cast(last_reported_year as varchar) || '-12-31' as date)
+            as span_end_date,
+        cast((last_reported_year - first_reported_year + 1) * 12 as integer)
+            as months_in_span,
         case
-            when span_start_date is not null
-                then {{ months_in_period('span_start_date', 'span_end_date') }}
-        end as months_in_span,
-        coverage,
+            when first_reported_year is null then 'pending'
+            when years_pending is null then 'available'
+            else 'partly_pending'
+        end as coverage,
         years_pending
-    from info_session_span
+    from info_session_run
 
     union all
 
