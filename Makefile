@@ -10,7 +10,7 @@ UV_BOOTSTRAP_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help build report bench test lint dbt-test pytest docs clean
+.PHONY: help build report translations bench test lint dbt-test pytest docs clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,8 +27,17 @@ $(VENV)/.synced: pyproject.toml uv.lock
 build: $(VENV)/.synced  ## build, test and publish the warehouse into ook_uw_zaak.duckdb
 	$(RUN) ook-uw-zaak build
 
-report: $(VENV)/.synced  ## render the HTML chart report into reports/
+report: $(VENV)/.synced  ## write the report (Dutch and English) and its index page into reports/
 	$(RUN) ook-uw-zaak report
+
+REPORT_DIR := src/ook_uw_zaak/report
+translations: $(VENV)/.synced  ## after changing the report's words: add them to the Dutch catalogue
+	@mkdir -p target
+	$(RUN) pybabel extract -F $(REPORT_DIR)/babel.cfg --no-location --sort-output \
+		-o target/report_messages.pot $(REPORT_DIR)
+	$(RUN) pybabel update -i target/report_messages.pot -d $(REPORT_DIR)/locale -l nl \
+		--no-fuzzy-matching --ignore-obsolete --width 88
+	@echo "Now translate every empty msgstr in $(REPORT_DIR)/locale/nl/LC_MESSAGES/messages.po"
 
 bench: $(VENV)/.synced  ## benchmark the build (figures printed, nothing asserted)
 	$(RUN) ook-uw-zaak bench

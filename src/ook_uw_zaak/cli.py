@@ -14,7 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "report": (
         "ook_uw_zaak.report",
-        "render the HTML chart report of the published warehouse into reports/",
+        "write the report (Dutch and English) and its index page into reports/",
     ),
     "bench": (
         "ook_uw_zaak.bench",

@@ -1,19 +1,33 @@
-"""The chart report: `ook-uw-zaak report` renders the published warehouse (built in a
-temporary copy) into one HTML page that needs no network, shows the pending years as
-gaps, and draws every chart in headless Chromium."""
+"""The report in Dutch and English and the release's index page: rendered from the
+warehouse (built once, in a temporary copy) into a release folder, they need no
+network, draw every chart (in headless Chromium), link only files the release
+holds, write numbers and dates the way each language does, and show the pending
+years as gaps, never as zero."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
+import duckdb
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 from ook_uw_zaak.cli import main
-from ook_uw_zaak.report import REPORT_FILE_NAME
+from ook_uw_zaak.report import (
+    INDEX_FILE_NAME,
+    LANGUAGES,
+    report_file,
+    write_report_pages,
+)
+from ook_uw_zaak.report.i18n import catalogue_path
 
 CHARTS = {
     "chart-sessions",
@@ -31,34 +45,272 @@ INFO_SESSION_CHARTS = [
     "chart-participants-per-session",
     "chart-participants-per-100000-inhabitants",
 ]
+# Files of a release that its build writes beside the marts' CSV and Parquet files;
+# the test stands in for them with small files of its own.
+RELEASE_FILES = [
+    "ook_uw_zaak.xlsx",
+    "datapackage.json",
+    "dcat.jsonld",
+    "CITATION.cff",
+    "CHANGELOG.md",
+    "SHA256SUMS",
+    "LICENSE",
+    "docs/index.html",
+]
+REPORT_PACKAGE = Path(__file__).resolve().parents[2] / "src/ook_uw_zaak/report"
 CHROMIUM = "/usr/bin/chromium"
 
-# Run in the page after it loaded: write each chart's drawn size into the DOM.
-MEASURE_CHARTS = """<script>
+# Run in the page after it loaded: each chart's drawn size, every link's address
+# (resolved by the browser) and whether an in-page link finds its target.
+MEASURE = """<script>
 const charts = [...document.querySelectorAll("svg.chart")].map((svg) => {
   const box = svg.getBoundingClientRect();
   return {id: svg.id, width: box.width, height: box.height,
           marks: svg.querySelectorAll("rect, circle").length};
 });
+const links = [...document.querySelectorAll("a[href]")].map((a) => ({
+  href: a.href,
+  inPage: a.getAttribute("href").startsWith("#"),
+  found: !a.getAttribute("href").startsWith("#")
+    || document.getElementById(a.getAttribute("href").slice(1)) !== null,
+}));
 const out = document.createElement("pre");
-out.id = "chart-sizes";
-out.textContent = JSON.stringify(charts);
+out.id = "measured";
+out.textContent = JSON.stringify({charts, links});
 document.body.appendChild(out);
 </script>"""
 
 
+def _marts(database: Path) -> list[str]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return [
+            name
+            for (name,) in connection.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'marts' order by table_name"
+            ).fetchall()
+        ]
+
+
+def _fill_release(release: Path, database: Path, marts: list[str]) -> None:
+    """A release folder as the release's build leaves it: the published file, and
+    (stand-ins for) every mart as CSV and Parquet and the metadata files."""
+    release.mkdir(parents=True)
+    shutil.copyfile(database, release / "ook_uw_zaak.duckdb")
+    for folder, suffix in (("data/csv", "csv"), ("data/parquet", "parquet")):
+        (release / folder).mkdir(parents=True)
+        for mart in marts:
+            (release / folder / f"{mart}.{suffix}").write_text("stand-in\n")
+    for name in RELEASE_FILES:
+        (release / name).parent.mkdir(parents=True, exist_ok=True)
+        (release / name).write_text("stand-in\n")
+
+
 @pytest.fixture(scope="module")
-def report(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    output = tmp_path_factory.mktemp("report")
-    arguments = ["report", "--database", str(built_warehouse), "--output", str(output)]
-    assert main(arguments) == 0
-    return output / REPORT_FILE_NAME
+def release(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release folder with the report pages written into it."""
+    folder = tmp_path_factory.mktemp("releases") / "20261127T000000Z"
+    _fill_release(folder, built_warehouse, _marts(built_warehouse))
+    write_report_pages(folder / "ook_uw_zaak.duckdb", folder)
+    return folder
+
+
+def _page(release: Path, name: str) -> str:
+    path = release / INDEX_FILE_NAME if name == "index" else report_file(release, name)
+    return path.read_text(encoding="utf-8")
 
 
 def _svg(page: str, chart_id: str) -> str:
     found = re.search(rf'<svg id="{chart_id}".*?</svg>', page, re.DOTALL)
     assert found, f"no chart {chart_id} in the report"
     return found.group(0)
+
+
+def _table(page: str, table_id: str) -> str:
+    found = re.search(rf'<table id="{table_id}".*?</table>', page, re.DOTALL)
+    assert found, f"no table {table_id} in the report"
+    return found.group(0)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs += [value for name, value in attrs if name == "href" and value]
+
+
+def _hrefs(page: str) -> list[str]:
+    parser = _Links()
+    parser.feed(page)
+    return parser.hrefs
+
+
+def test_the_pages_are_where_the_release_expects_them(release: Path) -> None:
+    for language in LANGUAGES:
+        assert report_file(release, language) == release / "report" / f"{language}.html"
+        assert report_file(release, language).is_file()
+    assert (release / "index.html").is_file()
+    assert '<html lang="nl">' in _page(release, "nl")
+    assert '<html lang="en">' in _page(release, "en")
+
+
+@pytest.mark.parametrize("name", [*LANGUAGES, "index"])
+def test_the_pages_need_no_network(release: Path, name: str) -> None:
+    page = _page(release, name)
+    for loads_something in ("<script", "<link", "<img", "<iframe", "src=", "@import"):
+        assert loads_something not in page
+    # The only address is the SVG namespace, which names and fetches nothing.
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
+        "http://www.w3.org/2000/svg"
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_chart_has_its_data_and_its_csv(release: Path, language: str) -> None:
+    page = _page(release, language)
+    assert set(re.findall(r'<svg id="([^"]+)" class="chart"', page)) == CHARTS
+    figures = re.findall(r"<figure>.*?</figure>", page, re.DOTALL)
+    assert len(figures) == len(CHARTS)
+    for figure in figures:
+        assert "<table id=" in figure
+        csv_links = re.findall(r'href="(\.\./data/csv/[a-z0-9_]+\.csv)"', figure)
+        assert csv_links, figure[:200]
+        for link in csv_links:
+            # A real mart of the warehouse: the release holds its CSV.
+            assert (release / "report" / link).resolve().is_file(), link
+
+
+@pytest.mark.parametrize(
+    ("language", "pending", "west_flanders", "flanders_2018", "first_period"),
+    [
+        ("nl", "in afwachting", "West-Vlaanderen (WVL)", "2.822 in 2018", "14 maanden"),
+        ("en", "pending", "West Flanders (WVL)", "2,822 in 2018", "14 months"),
+    ],
+)
+def test_numbers_and_dates_are_written_as_the_language_writes_them(
+    release: Path,
+    language: str,
+    pending: str,
+    west_flanders: str,
+    flanders_2018: str,
+    first_period: str,
+) -> None:
+    page = html.unescape(_page(release, language))
+    thousands, decimal = (".", ",") if language == "nl" else (",", ".")
+    participants = _svg(page, "chart-participants")
+    assert f"<title>{west_flanders}, 2019: 1{thousands}195</title>" in participants
+    assert f"{flanders_2018}; 2{thousands}307 in 2019" in page
+    # The figures in the chart's table, not only in its bars.
+    table = _table(page, "table-participants")
+    assert f'<td class="number">1{thousands}195</td>' in table
+    # Flanders, 2018: 2,822 participants in 89 sessions.
+    per_session = _table(page, "table-participants-per-session")
+    assert f'<td class="number">31{decimal}7</td>' in per_session
+    assert f"1{thousands}138 in {first_period}" in _svg(page, "chart-escans-per-month")
+    day = "4 september 2020" if language == "nl" else "4 September 2020"
+    assert day in _svg(page, "chart-timeline")
+    assert day in _table(page, "table-timeline")
+    assert pending in _svg(page, "chart-sessions")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pending_years_are_gaps_not_zero(release: Path, language: str) -> None:
+    page = _page(release, language)
+    for chart_id in INFO_SESSION_CHARTS:
+        svg = _svg(page, chart_id)
+        # 2020 and 2021 are hatched gaps, with no bar of their own.
+        assert svg.count('class="gap"') == 2, chart_id
+        assert not re.search(r"<title>[^<]*, 202[01]: ", svg), chart_id
+        table = _table(page, "table-" + chart_id.removeprefix("chart-"))
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL)[1:]:
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            # The province, 2018, 2019, then 2020 and 2021: missing, never 0.
+            assert len(cells) == 5
+            assert all(cell not in ("0", "0,0", "0.0") for cell in cells[3:]), row
+            assert row.count('class="missing"') == 2, row
+
+
+def test_the_dutch_page_has_no_english_left(release: Path) -> None:
+    """Every word the report writes itself is translated: the English words of the
+    page's frame do not appear on the Dutch page."""
+    page = html.unescape(_page(release, "nl"))
+    for english in ("Source:", "pending", "The chart's data", "Download the data"):
+        assert english not in page
+    assert "Bron:" in page and "De gegevens van de grafiek" in page
+
+
+def test_the_dutch_catalogue_translates_every_word() -> None:
+    """Each word of the templates and the code has a checked Dutch translation whose
+    placeholders match the English ones (Babel's own checks)."""
+    method_map = [
+        ("**.py", "python"),
+        ("templates/**.j2", "jinja2"),
+    ]
+    options = {"templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+    extracted = {
+        message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            REPORT_PACKAGE, method_map, options_map=options
+        )
+    }
+    assert len(extracted) > 100
+    with (REPORT_PACKAGE / catalogue_path("nl")).open("rb") as po_file:
+        catalogue = read_po(po_file, locale="nl_BE")
+    translated = {
+        message.id: message
+        for message in catalogue
+        if message.id and message.string and not message.fuzzy
+    }
+    missing = sorted(str(message) for message in extracted if message not in translated)
+    assert not missing, f"translate these in the Dutch catalogue: {missing}"
+    problems = [(message.id, errors) for message, errors in catalogue.check()]
+    assert not problems
+
+
+def test_the_index_links_only_what_the_release_holds(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    """A release without Parquet files, workbook or metadata: the index links the
+    reports, the DuckDB file and the CSVs it does hold, and nothing else."""
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copyfile(built_warehouse, release / "ook_uw_zaak.duckdb")
+    (release / "data" / "csv").mkdir(parents=True)
+    (release / "data" / "csv" / "dim_province.csv").write_text("stand-in\n")
+    write_report_pages(release / "ook_uw_zaak.duckdb", release)
+    hrefs = _hrefs(_page(release, "index"))
+    files = {href for href in hrefs if not href.startswith("#")}
+    assert files == {
+        "report/nl.html",
+        "report/en.html",
+        "ook_uw_zaak.duckdb",
+        "data/csv/dim_province.csv",
+    }
+
+
+def test_the_report_command_links_the_release_it_reads(
+    release: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ook-uw-zaak report` on a file published in a release folder writes the pages
+    elsewhere, with links into that release that resolve."""
+    output = tmp_path / "reports"
+    database = release / "ook_uw_zaak.duckdb"
+    assert main(["report", "--database", str(database), "--output", str(output)]) == 0
+    assert "open" in capsys.readouterr().out
+    for name in ("nl", "en"):
+        page = report_file(output, name)
+        hrefs = [href for href in _hrefs(page.read_text()) if not href.startswith("#")]
+        assert any("/data/csv/" in href for href in hrefs)
+        for href in hrefs:
+            assert (page.parent / href).resolve().is_file(), href
+    index_hrefs = _hrefs((output / "index.html").read_text())
+    assert "report/nl.html" in index_hrefs
+    for href in index_hrefs:
+        if not href.startswith("#"):
+            assert (output / href).resolve().is_file(), href
 
 
 def test_a_missing_warehouse_says_to_build_first(
@@ -68,58 +320,11 @@ def test_a_missing_warehouse_says_to_build_first(
     arguments = ["report", "--database", str(missing), "--output", str(tmp_path)]
     assert main(arguments) == 1
     assert "run `make build` first" in capsys.readouterr().err
-    assert not (tmp_path / REPORT_FILE_NAME).exists()
+    assert not (tmp_path / "index.html").exists()
 
 
-def test_the_page_needs_no_network(report: Path) -> None:
-    page = report.read_text(encoding="utf-8")
-    for loads_something in ("<script", "<link", "<img", "<iframe", "src=", "@import"):
-        assert loads_something not in page
-    # The only address is the SVG namespace, which names and fetches nothing.
-    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {
-        "http://www.w3.org/2000/svg"
-    }
-
-
-def test_every_chart_is_in_the_page(report: Path) -> None:
-    page = report.read_text(encoding="utf-8")
-    assert set(re.findall(r'<svg id="([^"]+)" class="chart"', page)) == CHARTS
-
-
-def test_pending_years_are_gaps_not_zero(report: Path) -> None:
-    page = report.read_text(encoding="utf-8")
-    for chart_id in INFO_SESSION_CHARTS:
-        svg = _svg(page, chart_id)
-        # 2020 and 2021 are hatched gaps labelled pending, with no bar of their own.
-        assert svg.count('class="gap"') == 2, chart_id
-        assert "pending" in svg
-        assert not re.search(r"<title>[^<]*, 202[01]: ", svg), chart_id
-
-
-def test_the_bars_carry_the_answers_figures(report: Path) -> None:
-    page = report.read_text(encoding="utf-8")
-    assert "West Flanders (WVL), 2019: 1,195</title>" in _svg(
-        page, "chart-participants"
-    )
-    printed = "Flanders, as the answer's row “tot” prints it: 2,822 in 2018; 2,307"
-    assert printed in html.unescape(page)
-    online = _svg(page, "chart-escans-per-month")
-    assert "1,138 in 14 months" in online  # the first period, not normalised away
-
-
-@pytest.mark.skipif(
-    not Path(CHROMIUM).is_file(),
-    reason=f"Chromium is not installed ({CHROMIUM}; .ci/install-chromium installs it)",
-)
-def test_chromium_draws_every_chart(report: Path, tmp_path: Path) -> None:
-    page = tmp_path / "measured.html"
-    page.write_text(
-        report.read_text(encoding="utf-8").replace(
-            "</body>", MEASURE_CHARTS + "</body>"
-        ),
-        encoding="utf-8",
-    )
-    result = subprocess.run(
+def _chromium(page: Path, profile: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [
             CHROMIUM,
             "--headless",
@@ -133,19 +338,72 @@ def test_chromium_draws_every_chart(report: Path, tmp_path: Path) -> None:
             "--disable-sync",
             # No name resolves: a page that needed the network would show it.
             "--host-resolver-rules=MAP * ~NOTFOUND",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            f"--user-data-dir={profile}",
             "--dump-dom",
             page.as_uri(),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
-        check=False,
     )
-    found = re.search(r'<pre id="chart-sizes">(.*?)</pre>', result.stdout, re.DOTALL)
-    assert found, f"Chromium did not render the page:\n{result.stderr[-3000:]}"
-    charts = {chart["id"]: chart for chart in json.loads(html.unescape(found.group(1)))}
-    assert set(charts) == CHARTS
+
+
+@pytest.fixture(scope="module")
+def drawn(release: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    """Each page as headless Chromium drew it: one run per page, side by side. The
+    measured copy of a page sits beside it, so its relative links are the page's."""
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"Chromium is not installed ({CHROMIUM}; .ci/install-chromium)")
+    profiles = tmp_path_factory.mktemp("chromium")
+    runs = {}
+    for name in [*LANGUAGES, "index"]:
+        page = release / INDEX_FILE_NAME if name == "index" else report_file(release, name)
+        measured = page.with_name(f".measured-{page.name}")
+        measured.write_text(
+            page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
+            encoding="utf-8",
+        )
+        runs[name] = (measured, _chromium(measured, profiles / name))
+    results = {}
+    for name, (measured, run) in runs.items():
+        stdout, stderr = run.communicate(timeout=120)
+        measured.unlink()
+        found = re.search(r'<pre id="measured">(.*?)</pre>', stdout, re.DOTALL)
+        assert found, f"Chromium did not render {name}:\n{stderr[-3000:]}"
+        results[name] = json.loads(html.unescape(found.group(1)))
+    return results
+
+
+@pytest.mark.parametrize("name", [*LANGUAGES, "index"])
+def test_chromium_draws_every_chart_and_every_link_resolves(
+    drawn: dict[str, dict], release: Path, name: str
+) -> None:
+    charts = {chart["id"]: chart for chart in drawn[name]["charts"]}
+    assert set(charts) == (set() if name == "index" else CHARTS)
     for chart_id, chart in charts.items():
         assert chart["width"] > 100 and chart["height"] > 100, chart
         assert chart["marks"] > 0, f"{chart_id} has nothing drawn in it"
+    links = drawn[name]["links"]
+    assert len(links) > (10 if name == "index" else 5)
+    for link in links:
+        address = urlparse(link["href"])
+        assert address.scheme == "file", link
+        if link["inPage"]:
+            assert link["found"], link
+            continue
+        target = Path(unquote(address.path)).resolve()
+        assert target.is_file(), link
+        assert target.is_relative_to(release.resolve()), link
+    if name == "index":
+        linked = {
+            Path(unquote(urlparse(link["href"]).path)).resolve()
+            for link in links
+            if not link["inPage"]
+        }
+        # Every file of the release is on its index, except the index itself.
+        held = {
+            path.resolve()
+            for path in release.rglob("*")
+            if path.is_file() and path != release / INDEX_FILE_NAME
+        }
+        assert held - linked == set()

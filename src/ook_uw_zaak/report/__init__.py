@@ -1,0 +1,131 @@
+"""The report on the published figures, in Dutch and English, and the release's
+index page.
+
+`write_report_pages(database, release_dir)` writes, from the marts of `database`
+(opened read-only):
+
+    release_dir/index.html        the release's front page: the report in both
+                                  languages, the downloads, the data's description
+    release_dir/report/nl.html    the report in Dutch (the default)
+    release_dir/report/en.html    the report in English
+
+`ook-uw-zaak report` writes the same pages into a folder of the user's choice
+(reports/ by default) from the published file. The pages need no network: the
+charts are inline SVG, the styles inline, every link relative. A figure the answer
+does not give is drawn as a gap that says why, never as zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
+from ook_uw_zaak.report.i18n import LANGUAGES
+from ook_uw_zaak.report.pages import render_index, render_report
+from ook_uw_zaak.report.queries import read_marts
+from ook_uw_zaak.report.release_files import REPORT_FOLDER, ReleaseLinks
+
+INDEX_FILE_NAME = "index.html"
+
+__all__ = [
+    "INDEX_FILE_NAME",
+    "LANGUAGES",
+    "REPORT_FOLDER",
+    "report_file",
+    "write_report_pages",
+]
+
+
+def report_file(folder: Path, language: str) -> Path:
+    """Where the report in `language` is written under `folder`."""
+    return folder / REPORT_FOLDER / f"{language}.html"
+
+
+def _write(target: Path, text: str) -> None:
+    """Write `target` whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f".{target.name}.tmp")
+    scratch.write_text(text, encoding="utf-8")
+    os.replace(scratch, target)
+
+
+def _write_pages(database: Path, output: Path, release: Path | None) -> list[Path]:
+    """Render the report in every language and the index into `output`; the links
+    to the release's files point into `release` (None: there is none)."""
+    marts = read_marts(database)
+    built = datetime.fromtimestamp(database.stat().st_mtime)
+    links = ReleaseLinks(output, release)
+    written = []
+    for language in LANGUAGES:
+        target = report_file(output, language)
+        _write(
+            target,
+            render_report(marts, language, links.for_page(target.parent), built),
+        )
+        written.append(target)
+    index = output / INDEX_FILE_NAME
+    _write(index, render_index(links.for_page(output)))
+    written.append(index)
+    return written
+
+
+def write_report_pages(database: Path, release_dir: Path) -> None:
+    """Write index.html and report/<language>.html of the release in `release_dir`
+    from the marts of `database`. The report links each chart's CSV as
+    ../data/csv/<mart>.csv; the index links only the files `release_dir` holds
+    when it is written, so call this after the release's other files."""
+    _write_pages(database, release_dir, release_dir)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=Path(PUBLISHED_FILE_NAME),
+        help=f"the published warehouse to read (default: {PUBLISHED_FILE_NAME})",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("reports"),
+        help="the folder to write the pages into (default: reports/)",
+    )
+
+
+def _release_of(database: Path) -> Path | None:
+    """The release folder `database` was published in, if it has one: the folder
+    of the file the path leads to, when it holds the release's data."""
+    folder = database.resolve().parent
+    return folder if (folder / "data").is_dir() else None
+
+
+def run(args: argparse.Namespace) -> int:
+    database: Path = args.database
+    if not database.is_file():
+        print(
+            f"The warehouse {database} does not exist: run `make build` first (it "
+            f"publishes {PUBLISHED_FILE_NAME}), or point --database at a built file.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        written = _write_pages(database, args.output, _release_of(database))
+    except duckdb.Error as error:
+        print(
+            f"Could not read the marts of {database}: {error}\n"
+            "Run `make build` to publish a complete warehouse, then try again.",
+            file=sys.stderr,
+        )
+        return 1
+    index = written[-1]
+    print(
+        f"Wrote {index} and the report in Dutch ({written[0]}) and English "
+        f"({written[1]}): open {index} in a browser (it needs no network)."
+    )
+    return 0

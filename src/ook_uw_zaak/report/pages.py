@@ -1,0 +1,78 @@
+"""The report and the index rendered from their templates, in a given language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ook_uw_zaak.report import queries
+from ook_uw_zaak.report.figures import (
+    Words,
+    audit_sections,
+    headlines,
+    info_session_section,
+    online_activity_section,
+    timeline_section,
+)
+from ook_uw_zaak.report.i18n import LANGUAGES, Formats, environment, translations
+from ook_uw_zaak.report.queries import Marts
+from ook_uw_zaak.report.release_files import (
+    CSV_FOLDER,
+    PARQUET_FOLDER,
+    REPORT_FOLDER,
+    PageLinks,
+)
+
+REPORT_TEMPLATE = "report.html.j2"
+INDEX_TEMPLATE = "index.html.j2"
+
+
+def render_report(
+    marts: Marts, language: str, links: PageLinks, built: datetime
+) -> str:
+    """The whole report in `language` as one HTML page."""
+    formats = Formats(language)
+    words = Words(translations(language).gettext, formats)
+    sections = [
+        info_session_section(marts, words),
+        online_activity_section(marts, words),
+        timeline_section(marts, words),
+        *audit_sections(marts, words),
+    ]
+    return (
+        environment(language)
+        .get_template(REPORT_TEMPLATE)
+        .render(
+            languages=LANGUAGES,
+            headlines=headlines(marts, words),
+            whole_run_mart=queries.WHOLE_RUN,
+            answer=words.answer,
+            sections=sections,
+            csv=links.csv,
+            built=formats.moment(built),
+        )
+        .lstrip()
+    )
+
+
+def render_index(links: PageLinks) -> str:
+    """The release's front page, in Dutch and English: the report in both languages
+    and the files of the release that exist."""
+    templates = {language: environment(language) for language in LANGUAGES}
+    return (
+        templates[LANGUAGES[0]]
+        .get_template(INDEX_TEMPLATE)
+        .render(
+            languages=LANGUAGES,
+            # Each language's part of the page is written with its own words.
+            gettexts={
+                language: env.globals["gettext"] for language, env in templates.items()
+            },
+            reports=links.reports(LANGUAGES, REPORT_FOLDER),
+            csv_files=links.data_files(CSV_FOLDER, ".csv"),
+            parquet_files=links.data_files(PARQUET_FOLDER, ".parquet"),
+            single_files=links.single_files(),
+            licences=links.licences(),
+            sizes={language: Formats(language) for language in LANGUAGES},
+        )
+        .lstrip()
+    )

@@ -1,0 +1,127 @@
+"""The files of a release that the pages link, as links relative to the page.
+
+A release folder holds the published DuckDB file and its open-data files (written
+by the release's build); the report links each chart's CSV, and the index links
+every file below that the folder holds, and nothing it does not.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Where the pages go in a release, and where its data files are.
+REPORT_FOLDER = "report"
+CSV_FOLDER = "data/csv"
+PARQUET_FOLDER = "data/parquet"
+# Single files of a release, in the order the index lists them, each with the key
+# of its description in the index's template.
+SINGLE_FILES = (
+    ("workbook", "ook_uw_zaak.xlsx"),
+    ("database", "ook_uw_zaak.duckdb"),
+    ("datapackage", "datapackage.json"),
+    ("dcat", "dcat.jsonld"),
+    ("docs", "docs/index.html"),
+    ("citation", "CITATION.cff"),
+    ("changelog", "CHANGELOG.md"),
+    ("checksums", "SHA256SUMS"),
+)
+# Licence files: their names are the release build's to choose.
+LICENCE_PATTERNS = ("LICEN[CS]E*", "licen[cs]e*")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A file of the release: its name as shown, its address relative to the page,
+    and its size in bytes."""
+
+    name: str
+    href: str
+    size: int
+
+
+def _href(target: Path, page_dir: Path) -> str:
+    """`target` relative to the folder of the page that links it, with slashes."""
+    return Path(os.path.relpath(target.resolve(), page_dir.resolve())).as_posix()
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """The links of one page (in `page_dir`) to the release's files."""
+
+    page_dir: Path
+    output: Path
+    release: Path | None
+    is_release: bool
+
+    def csv(self, mart: str) -> str | None:
+        """The CSV of `mart`: always linked from a page inside the release (the
+        release's build writes every mart as CSV); from elsewhere, only when the
+        release it was published in holds it. None when there is none."""
+        if self.release is None:
+            return None
+        target = self.release / CSV_FOLDER / f"{mart}.csv"
+        if self.is_release or target.is_file():
+            return _href(target, self.page_dir)
+        return None
+
+    def _link(self, target: Path, name: str | None = None) -> Link:
+        return Link(
+            name or target.name, _href(target, self.page_dir), target.stat().st_size
+        )
+
+    def reports(self, languages: tuple[str, ...], folder: str) -> dict[str, Link]:
+        pages = {
+            language: self.output / folder / f"{language}.html"
+            for language in languages
+        }
+        return {
+            language: self._link(page)
+            for language, page in pages.items()
+            if page.is_file()
+        }
+
+    def data_files(self, folder: str, suffix: str) -> list[Link]:
+        if self.release is None:
+            return []
+        return [
+            self._link(path)
+            for path in sorted((self.release / folder).glob(f"*{suffix}"))
+            if path.is_file()
+        ]
+
+    def single_files(self) -> list[tuple[str, Link]]:
+        if self.release is None:
+            return []
+        return [
+            (key, self._link(self.release / name, name))
+            for key, name in SINGLE_FILES
+            if (self.release / name).is_file()
+        ]
+
+    def licences(self) -> list[Link]:
+        if self.release is None:
+            return []
+        found = {
+            path
+            for pattern in LICENCE_PATTERNS
+            for path in self.release.glob(pattern)
+            if path.is_file()
+        }
+        return [self._link(path) for path in sorted(found)]
+
+
+@dataclass(frozen=True)
+class ReleaseLinks:
+    """Pages written into `output` that link the files of the release folder
+    `release` (the same folder when the pages are part of the release)."""
+
+    output: Path
+    release: Path | None
+
+    def for_page(self, page_dir: Path) -> PageLinks:
+        is_release = self.release is not None and (
+            self.output.resolve() == self.release.resolve()
+        )
+        return PageLinks(page_dir, self.output, self.release, is_release)
