@@ -115,9 +115,13 @@ def release(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return folder
 
 
+def _page_file(release: Path, name: str) -> Path:
+    """The index ("index") or the report in a language."""
+    return release / INDEX_FILE_NAME if name == "index" else report_file(release, name)
+
+
 def _page(release: Path, name: str) -> str:
-    path = release / INDEX_FILE_NAME if name == "index" else report_file(release, name)
-    return path.read_text(encoding="utf-8")
+    return _page_file(release, name).read_text(encoding="utf-8")
 
 
 def _svg(page: str, chart_id: str) -> str:
@@ -357,7 +361,7 @@ def drawn(release: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
     profiles = tmp_path_factory.mktemp("chromium")
     runs = {}
     for name in [*LANGUAGES, "index"]:
-        page = release / INDEX_FILE_NAME if name == "index" else report_file(release, name)
+        page = _page_file(release, name)
         measured = page.with_name(f".measured-{page.name}")
         measured.write_text(
             page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
