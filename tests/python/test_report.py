@@ -172,6 +172,54 @@ def test_the_pages_need_no_network(release: Path, name: str) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("language", "values", "months"),
+    [
+        (
+            "nl",
+            ["162", "5.129", "31,7", "3.091", "176.260", "17,5", "49,9", "2.842,9"],
+            "(62 maanden)",
+        ),
+        (
+            "en",
+            ["162", "5,129", "31.7", "3,091", "176,260", "17.5", "49.9", "2,842.9"],
+            "(62 months)",
+        ),
+    ],
+)
+def test_the_first_screen_shows_the_whole_run(
+    release: Path, language: str, values: list[str], months: str
+) -> None:
+    """The mart fct_programme_whole_run, in its order, before the first chart: the
+    info sessions over the reported years with 2020 and 2021 pending, the online
+    activity over the 62 months from November 2015 to December 2020."""
+    page = _page(release, language)
+    found = re.search(r'<section id="whole-run">.*?</section>', page, re.DOTALL)
+    assert found and page.index('id="whole-run"') < page.index("<svg")
+    section = html.unescape(found.group(0))
+    assert re.findall(r'<span class="value">([^<]+)</span>', section) == values
+    assert section.count("2018–2019") == 3 and section.count("2020, 2021") == 3
+    assert section.count(months) == 5
+    assert 'href="../data/csv/fct_programme_whole_run.csv"' in section
+
+
+def test_a_warehouse_without_the_whole_run_mart_says_so(
+    built_warehouse: Path, tmp_path: Path
+) -> None:
+    """A file published before the whole-run mart existed still renders, and its
+    first screen says why the figures are missing instead of showing any."""
+    older = tmp_path / "older" / "ook_uw_zaak.duckdb"
+    older.parent.mkdir()
+    shutil.copyfile(built_warehouse, older)
+    with duckdb.connect(str(older)) as connection:
+        connection.execute("drop table marts.fct_programme_whole_run")
+    write_report_pages(older, older.parent)
+    page = html.unescape(_page(older.parent, "en"))
+    assert "published before the whole-run figures existed" in page
+    assert 'class="headlines"' not in page
+    assert set(re.findall(r'<svg id="([^"]+)" class="chart"', page)) == CHARTS
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_chart_has_its_data_and_its_csv(release: Path, language: str) -> None:
     page = _page(release, language)
@@ -241,7 +289,14 @@ def test_the_dutch_page_has_no_english_left(release: Path) -> None:
     """Every word the report writes itself is translated: the English words of the
     page's frame do not appear on the Dutch page."""
     page = html.unescape(_page(release, "nl"))
-    for english in ("Source:", "pending", "The chart's data", "Download the data"):
+    for english in (
+        "Source:",
+        "not yet reported",
+        "Hatched",
+        "The chart's data",
+        "Download the data",
+        "12 months",
+    ):
         assert english not in page
     assert "Bron:" in page and "De gegevens van de grafiek" in page
 

@@ -614,7 +614,7 @@ def headlines(marts: Marts, words: Words) -> list[Headline] | None:
     language = words.language
     shown = []
     for row in marts.whole_run:
-        value = row["value"]
+        value = row["metric_value"]
         decimals = 1 if "_per_" in row["metric"] else 0
         start: date | None = row["span_start_date"]
         end: date | None = row["span_end_date"]
@@ -632,16 +632,16 @@ def headlines(marts: Marts, words: Words) -> list[Headline] | None:
             span += (
                 " (" + _("%(months)s months") % {"months": row["months_in_span"]} + ")"
             )
+        status = words.word(row["status"])
         if row["years_pending"]:
-            pending = _("pending: %(years)s") % {"years": row["years_pending"]}
-            span = f"{span}; {pending}" if span else pending
+            status = f"{status}: {row['years_pending']}"
         shown.append(
             Headline(
                 label=row[f"label_{language}"],
                 value=None if value is None else formats.number(value, decimals),
                 unit=row[f"unit_{language}"],
                 span=span,
-                status=words.word(row["status"]),
+                status=status,
                 description=row[f"description_{language}"],
             )
         )
