@@ -372,6 +372,22 @@ def test_the_report_command_links_the_release_it_reads(
             assert (output / href).resolve().is_file(), href
 
 
+def test_the_readme_recipe_writes_the_three_pages(
+    built_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ook-uw-zaak report` with no options, at the root of a built project, as the
+    README says: reports/index.html and the report in both languages."""
+    monkeypatch.chdir(built_warehouse.parent)
+    assert main(["report"]) == 0
+    reports = built_warehouse.parent / "reports"
+    assert (reports / "index.html").is_file()
+    for language in LANGUAGES:
+        assert (reports / "report" / f"{language}.html").is_file()
+    assert {"report/nl.html", "report/en.html"} <= set(
+        _hrefs((reports / "index.html").read_text(encoding="utf-8"))
+    )
+
+
 def test_a_missing_warehouse_says_to_build_first(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
