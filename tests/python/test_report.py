@@ -54,7 +54,8 @@ RELEASE_FILES = [
     "CITATION.cff",
     "CHANGELOG.md",
     "SHA256SUMS",
-    "LICENSE",
+    "LICENSE-data.txt",
+    "RELEASE",
     "docs/index.html",
 ]
 REPORT_PACKAGE = Path(__file__).resolve().parents[2] / "src/ook_uw_zaak/report"
@@ -111,6 +112,7 @@ def release(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """A release folder with the report pages written into it."""
     folder = tmp_path_factory.mktemp("releases") / "20261127T000000Z"
     _fill_release(folder, built_warehouse, _marts(built_warehouse))
+    (folder / "RELEASE").write_text(f"{folder.name}\n")
     write_report_pages(folder / "ook_uw_zaak.duckdb", folder)
     return folder
 
@@ -159,6 +161,7 @@ def test_the_pages_are_where_the_release_expects_them(release: Path) -> None:
     assert (release / "index.html").is_file()
     assert '<html lang="nl">' in _page(release, "nl")
     assert '<html lang="en">' in _page(release, "en")
+    assert f"Release <code>{release.name}</code>" in _page(release, "index")
 
 
 @pytest.mark.parametrize("name", [*LANGUAGES, "index"])

@@ -72,6 +72,7 @@ def render_index(links: PageLinks) -> str:
             parquet_files=links.data_files(PARQUET_FOLDER, ".parquet"),
             single_files=links.single_files(),
             licences=links.licences(),
+            release_id=links.release_id(),
             sizes={language: Formats(language) for language in LANGUAGES},
         )
         .lstrip()

@@ -15,6 +15,8 @@ from pathlib import Path
 REPORT_FOLDER = "report"
 CSV_FOLDER = "data/csv"
 PARQUET_FOLDER = "data/parquet"
+# The release's identifier, one line.
+RELEASE_ID_FILE = "RELEASE"
 # Single files of a release, in the order the index lists them, each with the key
 # of its description in the index's template.
 SINGLE_FILES = (
@@ -26,6 +28,7 @@ SINGLE_FILES = (
     ("citation", "CITATION.cff"),
     ("changelog", "CHANGELOG.md"),
     ("checksums", "SHA256SUMS"),
+    ("release", RELEASE_ID_FILE),
 )
 # Licence files: their names are the release build's to choose.
 LICENCE_PATTERNS = ("LICEN[CS]E*", "licen[cs]e*")
@@ -99,6 +102,15 @@ class PageLinks:
             for key, name in SINGLE_FILES
             if (self.release / name).is_file()
         ]
+
+    def release_id(self) -> str | None:
+        """The release's identifier, from its RELEASE file: the first line, shown
+        as text (at most 100 characters)."""
+        if self.release is None or not (self.release / RELEASE_ID_FILE).is_file():
+            return None
+        text = (self.release / RELEASE_ID_FILE).read_text(encoding="utf-8")
+        first = text.strip().splitlines()[0].strip() if text.strip() else ""
+        return first[:100] or None
 
     def licences(self) -> list[Link]:
         if self.release is None:
