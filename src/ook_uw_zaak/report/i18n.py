@@ -10,6 +10,7 @@ package and compiled when the report is rendered (no compiled file to go stale).
 
 from __future__ import annotations
 
+import functools
 import gettext
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,6 +39,7 @@ def catalogue_path(language: str) -> str:
     return f"locale/{language}/LC_MESSAGES/{CATALOGUE_DOMAIN}.po"
 
 
+@functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The translations of `language`, compiled from its catalogue. Entries marked
     fuzzy (unchecked) are left out, so their English shows instead."""
