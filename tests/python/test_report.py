@@ -390,6 +390,19 @@ def test_the_readme_recipe_writes_the_three_pages(
     )
 
 
+def test_the_report_command_never_writes_into_a_published_release(
+    release: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {path: path.read_bytes() for path in release.rglob("*") if path.is_file()}
+    database = release / "ook_uw_zaak.duckdb"
+    for output in (release, release / "report"):
+        arguments = ["report", "--database", str(database), "--output", str(output)]
+        assert main(arguments) == 1
+        assert "never written after it is published" in capsys.readouterr().err
+    after = {path: path.read_bytes() for path in release.rglob("*") if path.is_file()}
+    assert after == before
+
+
 def test_a_missing_warehouse_says_to_build_first(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

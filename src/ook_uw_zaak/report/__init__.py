@@ -114,8 +114,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    release = _release_of(database)
+    output: Path = args.output
+    if release is not None and output.resolve().is_relative_to(release):
+        print(
+            f"{output} is inside the release folder {release}, which is never "
+            "written after it is published (its checksums would no longer match); "
+            "it holds these pages already. Choose another --output, such as reports/.",
+            file=sys.stderr,
+        )
+        return 1
     try:
-        written = _write_pages(database, args.output, _release_of(database))
+        written = _write_pages(database, output, release)
     except duckdb.Error as error:
         print(
             f"Could not read the marts of {database}: {error}\n"
