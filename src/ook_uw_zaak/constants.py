@@ -15,3 +15,8 @@ STORAGE_VERSION = "v1.1.0"
 PUBLISH_FOLDER = ".publish"
 # The profile's DuckDB path setting reads this variable (see profiles.yml).
 DUCKDB_PATH_VARIABLE = "OOK_UW_ZAAK_DUCKDB_PATH"
+# The published releases: releases/<id>/ook_uw_zaak.duckdb, the `release` link to
+# the published one, and the stable name ook_uw_zaak.duckdb -> release/... (see
+# releases.py).
+RELEASES_FOLDER = "releases"
+RELEASE_LINK = "release"

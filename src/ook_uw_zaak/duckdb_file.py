@@ -1,9 +1,8 @@
-"""Write the published DuckDB file in a storage format old readers can open, check
-it holds what the build made, and put it in place in one atomic step."""
+"""Write the published DuckDB file in a storage format old readers can open, and
+check it holds what the build made (releases.py then publishes it)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
@@ -131,33 +130,3 @@ def fsync_path(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-
-
-def replace_atomically(new_file: Path, published: Path) -> None:
-    """Put `new_file` in the place of `published` in one step.
-
-    os.replace is a rename on the same file system: a reader opening the path sees
-    the old file or the new one, never a mix, and a reader that has the old file
-    open keeps reading it (it holds the old inode). The new file is flushed to disk
-    before the rename and the folder after it, so a crash at any moment leaves
-    either the old or the new file in place, complete.
-    """
-    wal = published.with_name(published.name + ".wal")
-    if wal.exists():
-        raise PublishError(
-            f"{wal.name} exists beside the published file: a program has "
-            f"{published.name} open for writing, or crashed while writing it. Close "
-            "that program (or, if none uses the file, delete the .wal file) and build "
-            "again"
-        )
-    if new_file.stat().st_dev != published.parent.stat().st_dev:
-        raise PublishError(
-            f"the scratch folder is on another file system than {published.name}, so "
-            "it cannot be swapped in atomically; do not mount .publish elsewhere"
-        )
-    fsync_path(new_file)
-    os.replace(new_file, published)
-    # Makes the rename itself durable. The file is in place already, so a file
-    # system that cannot flush a folder loses nothing by the error.
-    with contextlib.suppress(OSError):
-        fsync_path(published.parent)

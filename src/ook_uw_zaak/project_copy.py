@@ -14,6 +14,8 @@ NOT_COPIED = shutil.ignore_patterns(
     "logs",
     "dbt_packages",
     ".publish",
+    "releases",
+    "release",
     "reports",
     "*.duckdb",
     "*.duckdb.wal",

@@ -1,25 +1,27 @@
-"""`ook-uw-zaak build`: build and test the warehouse in a scratch file, and publish
-it as ook_uw_zaak.duckdb only when every step passed.
+"""`ook-uw-zaak build`: build and test the warehouse in a scratch folder, and publish
+it as a new release only when every step passed.
 
 1. check the seed CSV files (seed_checks.py); on a problem, stop before dbt runs;
 2. run `dbt build` into .publish/build-<stamp>/ook_uw_zaak.duckdb (dbt_build.py);
 3. if any step failed: keep the build as .publish/failed-<stamp>/, print what
    failed and what to fix (failure_summary.py), exit 1;
-4. else write a copy in DuckDB 1.1's storage format, check it, and rename it over
-   ook_uw_zaak.duckdb in one atomic step (duckdb_file.py).
+4. else write a copy in DuckDB 1.1's storage format into a scratch release folder,
+   check it, let the release files be written beside it (write_release_files), and
+   publish the release by swapping the `release` link in one atomic rename
+   (releases.py).
 
-The published file is never opened for writing: a reader holding it open keeps
-the version it opened, and a build killed at any moment leaves it as it was.
+Nothing published is ever opened for writing: a reader keeps the release it
+opened, a build killed at any moment leaves the published release as it was, and a
+program that held the published file open for writing can only ever write into its
+own, older release.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import errno
 import sys
 from pathlib import Path
-
-import duckdb
 
 from ook_uw_zaak import workspace
 from ook_uw_zaak.constants import (
@@ -29,16 +31,32 @@ from ook_uw_zaak.constants import (
     PUBLISHED_FILE_NAME,
 )
 from ook_uw_zaak.dbt_build import OUTPUT_FILE, output_tail, run_dbt_build
+from ook_uw_zaak.disk_space import (
+    dbt_ran_out_of_space,
+    disk_full_message,
+    disk_space_problem,
+)
 from ook_uw_zaak.duckdb_file import (
-    PublishError,
     check_same_content,
-    replace_atomically,
     write_compatible_copy,
 )
 from ook_uw_zaak.failure_summary import Outcome, read_outcome
+from ook_uw_zaak.releases import (
+    RELEASE_LINK,
+    RELEASES_FOLDER,
+    Published,
+    ReleaseWriter,
+    current_release,
+    new_release_id,
+    publish_release,
+    remove_tree,
+    stable_name_problem,
+)
 from ook_uw_zaak.seed_checks import check_seeds
 from ook_uw_zaak.seed_csv import relative
 
+# Write-ahead logs found beside the stable name are moved here.
+STALE_LOGS_FOLDER = "stale-logs"
 # How long a build waits for another build of the same project to finish.
 LOCK_WAIT_SECONDS = 600.0
 
@@ -78,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     publish_folder = project_dir / PUBLISH_FOLDER
     try:
+        workspace.check_writable(project_dir, publish_folder)
         with workspace.exclusive_lock(
             publish_folder,
             LOCK_WAIT_SECONDS,
@@ -93,9 +112,29 @@ def run(args: argparse.Namespace) -> int:
             f"project is still running ({error}). Try again when it has finished."
         )
         return 2
+    except PermissionError as error:
+        complain(workspace.not_writable_message(project_dir, error))
+        return 2
     except KeyboardInterrupt:
-        complain(f"Stopped. The published file {PUBLISHED_FILE_NAME} is unchanged.")
+        complain(f"Stopped. {unchanged(project_dir / PUBLISHED_FILE_NAME)}")
         return 130
+
+
+def write_release_files(release: Path, previous: Path | None) -> None:
+    """The hook where the files published beside the database are written.
+
+    Called with the scratch folder of the new release, which holds the checked
+    ook_uw_zaak.duckdb, and the folder of the release published before it (None
+    at the first release). Whatever it writes into `release` is published with
+    the database, read-only; an exception stops publishing and nothing changes.
+    Each function in RELEASE_FILE_WRITERS is called in turn.
+    """
+    for writer in RELEASE_FILE_WRITERS:
+        writer(release, previous)
+
+
+# The functions that write a release's files (see write_release_files).
+RELEASE_FILE_WRITERS: list[ReleaseWriter] = []
 
 
 def _build_and_publish(
@@ -105,6 +144,12 @@ def _build_and_publish(
     stale = workspace.remove_stale_builds(publish_folder)
     if stale:
         say(f"Removed {len(stale)} scratch folder(s) left by an interrupted build.")
+    problem = stable_name_problem(project_dir) or disk_space_problem(
+        project_dir, current_release(project_dir)
+    )
+    if problem:
+        complain(f"{problem}\n{unchanged(published)}")
+        return 1
 
     say("1/4 Checking the seed files...")
     problems = check_seeds(project_dir)
@@ -126,6 +171,8 @@ def _build_and_publish(
     exit_code = run_dbt_build(
         project_dir, build_folder, database, lock, args.show_dbt_output
     )
+    if exit_code != 0 and dbt_ran_out_of_space(build_folder):
+        return _disk_full(project_dir, build_folder)
     outcome = read_outcome(project_dir, build_folder / "target", database)
     if (
         exit_code != 0
@@ -138,28 +185,83 @@ def _build_and_publish(
         return 1
     say(f"    All {outcome.passed} steps passed.")
 
-    final = build_folder / "publish" / PUBLISHED_FILE_NAME
+    scratch_release = build_folder / RELEASES_FOLDER / new_release_id()
     try:
         say(f"3/4 Writing the file in the storage format of DuckDB {OLDEST_READER}...")
+        final = scratch_release / PUBLISHED_FILE_NAME
         write_compatible_copy(database, final, catalog=CATALOG)
         check_same_content(database, final, catalog=CATALOG)
-        say(f"4/4 Replacing {PUBLISHED_FILE_NAME}...")
-        replace_atomically(final, published)
-    except (PublishError, duckdb.Error, OSError) as error:
-        kept = workspace.keep_aside(build_folder)
-        complain(
-            f"\nThe build passed, but it could not be published: {error}\n"
-            f"{unchanged(published)} The build is kept in "
-            f"{relative(kept, project_dir)}/."
+        say(f"4/4 Publishing release {scratch_release.name}...")
+        done = publish_release(
+            project_dir,
+            scratch_release,
+            write_release_files,
+            publish_folder / STALE_LOGS_FOLDER,
         )
-        return 1
-    shutil.rmtree(build_folder, ignore_errors=True)
-    say(
-        f"Published {PUBLISHED_FILE_NAME} (readable by DuckDB {OLDEST_READER} and "
-        "newer). Programs that had it open keep the previous version until they "
-        "open it again."
-    )
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            return _disk_full(project_dir, build_folder)
+        return _not_published(project_dir, build_folder, error)
+    except Exception as error:  # the release files hook may raise anything
+        return _not_published(project_dir, build_folder, error)
+    remove_tree(build_folder)
+    _report_published(project_dir, done)
     return 0
+
+
+def _not_published(project_dir: Path, build_folder: Path, error: BaseException) -> int:
+    remove_tree(build_folder / RELEASES_FOLDER)
+    kept = workspace.keep_aside(build_folder)
+    complain(
+        f"\nThe build passed, but it could not be published: {error}\n"
+        f"{unchanged(project_dir / PUBLISHED_FILE_NAME)} The build is kept in "
+        f"{relative(kept, project_dir)}/."
+    )
+    return 1
+
+
+def _disk_full(project_dir: Path, build_folder: Path) -> int:
+    """The disk filled up during the build: remove the scratch build (keeping it
+    would fill the disk for good) and say how much space a build needs."""
+    remove_tree(build_folder)
+    complain(
+        f"\n{disk_full_message(project_dir, current_release(project_dir))} "
+        "The unfinished build was removed, so the disk is no fuller than before.\n"
+        f"{unchanged(project_dir / PUBLISHED_FILE_NAME)}"
+    )
+    return 1
+
+
+def _report_published(project_dir: Path, done: Published) -> None:
+    for writer in done.writers:
+        say(
+            f"Note: {writer.describe()} open for writing. Its changes stay in that "
+            "release, which is no longer published: readers of "
+            f"{PUBLISHED_FILE_NAME} never see them, and they are lost when that "
+            "release is removed. Change the seed files and build instead."
+        )
+    if done.moved_wal:
+        say(
+            f"Note: a write-ahead log beside {PUBLISHED_FILE_NAME} (left by a DuckDB "
+            "1.1 program that opened it for writing) was moved out of readers' way, "
+            f"to {relative(done.moved_wal, project_dir)}; its changes are not "
+            "published."
+        )
+    if done.migrated_file:
+        say(
+            f"{PUBLISHED_FILE_NAME} was a plain file; it is now a link to the "
+            f"published release ({RELEASE_LINK}/{PUBLISHED_FILE_NAME})."
+        )
+    for folder in done.kept_for_writers:
+        say(
+            f"Release {folder.name} is kept although it is old: a program still has "
+            "its database open for writing."
+        )
+    say(
+        f"Published release {done.release.name} as {PUBLISHED_FILE_NAME} (readable "
+        f"by DuckDB {OLDEST_READER} and newer). Programs that had it open keep the "
+        "previous release until they open it again."
+    )
 
 
 def _report_failure(project_dir: Path, kept: Path, outcome: Outcome | None) -> None:

@@ -147,3 +147,34 @@ def parse(text: str, delimiter: str = ",") -> CsvContent:
 def read(seed: SeedFile) -> CsvContent:
     """The header and rows of a seed's CSV file."""
     return parse(decode(seed.path.read_bytes()), seed.delimiter)
+
+
+# How messages show characters a reader cannot see: spaces at either end, tabs,
+# line breaks, no-break and zero-width spaces, a byte-order mark.
+_VISIBLE_NAMES = {
+    " ": "\u2420",  # ␠
+    "\t": "\u2409",  # ␉
+    "\r": "\u240d",  # ␍
+    "\n": "\u240a",  # ␊
+    "\u00a0": "<no-break space>",
+    "\u202f": "<narrow no-break space>",
+    "\u200b": "<zero-width space>",
+    "\ufeff": "<byte-order mark>",
+}
+
+
+def visible(value: str) -> str:
+    """`value` in quotes, with every character a reader cannot see named, for
+    example 'ANT␠' for a trailing space; a plain value is returned as it is."""
+    core = value.strip(" ")
+    if value == core and all(c.isprintable() and c not in _VISIBLE_NAMES for c in core):
+        return value
+    lead = len(value) - len(value.lstrip(" "))
+    trail = len(value) - len(value.rstrip(" ")) if core else 0
+    shown = "".join(
+        c
+        if c == " " or (c.isprintable() and c not in _VISIBLE_NAMES)
+        else _VISIBLE_NAMES.get(c, f"<U+{ord(c):04X}>")
+        for c in core
+    )
+    return "'" + "\u2420" * lead + shown + "\u2420" * trail + "'"

@@ -99,3 +99,28 @@ def keep_aside(build_folder: Path) -> Path:
     for old in failed[:-FAILED_BUILDS_KEPT]:
         shutil.rmtree(old, ignore_errors=True)
     return kept
+
+
+def check_writable(project_dir: Path, publish_folder: Path) -> None:
+    """Raise PermissionError unless the build can write where it must: its scratch
+    folder and the project folder (where releases are published)."""
+    publish_folder.mkdir(exist_ok=True)
+    for folder in (publish_folder, project_dir):
+        probe = folder / f".write-test-{os.getpid()}"
+        descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(descriptor)
+        probe.unlink()
+
+
+def not_writable_message(project_dir: Path, error: PermissionError) -> str:
+    """One sentence naming the folder that must be writable."""
+    where = Path(error.filename).parent if error.filename else project_dir
+    if where != project_dir and project_dir not in where.parents:
+        where = project_dir
+    shown = "the project folder" if where == project_dir else f"the folder {where}"
+    return (
+        f"The build cannot write in {shown} ({where}): make it writable for this "
+        "user (the build keeps its scratch files in .publish/ and publishes "
+        "ook_uw_zaak.duckdb, release and releases/ in the project folder), or "
+        "build in a writable copy of the project; nothing was changed."
+    )

@@ -12,17 +12,36 @@ from pathlib import Path
 import duckdb
 
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
+from ook_uw_zaak.releases import RELEASE_LINK, RELEASES_FOLDER, make_read_only
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# The release id of the release that with_published_file puts in place: older
+# than any a build makes.
+EARLIER_RELEASE = "20000101T000000Z-1"
+
+
 def with_published_file(project_dir: Path, published: Path) -> Path:
-    """Put a copy of an earlier build's published file into a project copy, as if
-    that project had been published once; return the copy's published file."""
+    """Put a copy of an earlier build's published file into a project copy as its
+    published release (releases/<id>/, the `release` link and the stable name),
+    as if that project had been published once; return the stable name."""
+    release = project_dir / RELEASES_FOLDER / EARLIER_RELEASE
+    release.mkdir(parents=True)
+    shutil.copyfile(published.resolve(), release / PUBLISHED_FILE_NAME)
+    make_read_only(release)
+    (project_dir / RELEASE_LINK).symlink_to(f"{RELEASES_FOLDER}/{EARLIER_RELEASE}")
     target = project_dir / PUBLISHED_FILE_NAME
-    shutil.copy2(published, target)
+    target.symlink_to(f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}")
+    return target
+
+
+def with_plain_published_file(project_dir: Path, published: Path) -> Path:
+    """A published file as builds before releases left it: a plain file."""
+    target = project_dir / PUBLISHED_FILE_NAME
+    shutil.copyfile(published.resolve(), target)
     return target
 
 

@@ -1,20 +1,27 @@
-"""BI tools open the published ook_uw_zaak.duckdb the way the README tells them to:
-read-only, through SQLAlchemy with duckdb-engine (as Apache Superset does) or the
-duckdb client (as Python notebooks, R, Evidence and DBeaver's driver do). Each
-route lists every mart of schema `marts`, reads every row, and cannot write.
+"""BI tools, notebooks and the command line open the published ook_uw_zaak.duckdb the
+way the README tells them to: read-only and hardened (external access disabled,
+no extension autoloading, configuration locked). Through every form that runs on
+this machine (the package's connect(), SQLAlchemy/duckdb-engine with the settings
+in the URI and in connect_args, the duckdb command line, R where Debian packages
+it) each mart lists and reads, and reading a file, writing one with COPY ... TO,
+attaching a database and switching external access back on are all refused.
 
 Every mart is declared as a dependency of the exposures that BI tools stand for.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -23,6 +30,14 @@ import sqlalchemy.exc
 import yaml
 
 from conftest import REPO_ROOT
+from ook_uw_zaak.connect import (
+    cli_arguments,
+    connect,
+    sqlalchemy_connect_args,
+    sqlalchemy_uri,
+)
+from ook_uw_zaak.releases import make_read_only
+from publish_helpers import sha256
 
 MARTS_SCHEMA = "marts"
 MART_FILES = sorted((REPO_ROOT / "models" / "marts").rglob("*.sql"))
@@ -40,136 +55,321 @@ def expected_marts() -> list[str]:
     return sorted(path.stem for path in MART_FILES)
 
 
-def superset_engine_from_uri(path: Path) -> sqlalchemy.Engine:
-    """As in Superset's database form: the SQLAlchemy URI alone."""
-    return sqlalchemy.create_engine(f"duckdb:///{path}?access_mode=read_only")
+@dataclass
+class Outcome:
+    refused: bool
+    message: str
+    rows: list[tuple[object, ...]]
 
 
-def superset_engine_with_connect_args(path: Path) -> sqlalchemy.Engine:
-    """As with Superset's "Engine parameters": {"connect_args": {"read_only": true}}."""
-    return sqlalchemy.create_engine(
-        f"duckdb:///{path}", connect_args={"read_only": True}
-    )
+# One hardened session: run(statement) -> Outcome; close() at the end.
+@dataclass
+class Session:
+    run: Callable[[str], Outcome]
+    close: Callable[[], None]
+    # Whether the local file system is switched off too (see connect.py); the
+    # forms that only pass settings rely on the release being read-only on disk.
+    file_system_off: bool
 
 
-ENGINES: dict[str, Callable[[Path], sqlalchemy.Engine]] = {
-    "uri_access_mode": superset_engine_from_uri,
-    "connect_args_read_only": superset_engine_with_connect_args,
+def _python_session(database: Path) -> Session:
+    connection = connect(database)
+
+    def run(statement: str) -> Outcome:
+        try:
+            return Outcome(False, "", connection.execute(statement).fetchall())
+        except duckdb.Error as error:
+            return Outcome(True, str(error), [])
+
+    return Session(run, connection.close, file_system_off=True)
+
+
+def _sqlalchemy_session(engine: sqlalchemy.Engine) -> Session:
+    connection = engine.connect()
+
+    def run(statement: str) -> Outcome:
+        try:
+            rows = [tuple(r) for r in connection.execute(sqlalchemy.text(statement))]
+            return Outcome(False, "", rows)
+        except sqlalchemy.exc.DBAPIError as error:
+            connection.rollback()
+            return Outcome(True, str(error.orig), [])
+
+    def close() -> None:
+        connection.close()
+        engine.dispose()
+
+    return Session(run, close, file_system_off=False)
+
+
+def _cli() -> str:
+    found = Path(sys.executable).with_name("duckdb")
+    if not found.exists():
+        pytest.fail("the duckdb command line is missing: run `make` (duckdb-cli)")
+    return str(found)
+
+
+def _cli_session(database: Path) -> Session:
+    command = [_cli(), "-csv", "-noheader", *cli_arguments(database)]
+
+    def run(statement: str) -> Outcome:
+        result = subprocess.run(
+            [*command, "-c", statement],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        rows = [tuple(line.split(",")) for line in result.stdout.splitlines()]
+        return Outcome(result.returncode != 0, result.stderr, rows)
+
+    return Session(run, lambda: None, file_system_off=True)
+
+
+SESSIONS: dict[str, Callable[[Path], Session]] = {
+    "python-connect": _python_session,
+    "sqlalchemy-uri": lambda path: _sqlalchemy_session(
+        sqlalchemy.create_engine(sqlalchemy_uri(path))
+    ),
+    "sqlalchemy-connect-args": lambda path: _sqlalchemy_session(
+        sqlalchemy.create_engine(
+            f"duckdb:///{path}", connect_args=sqlalchemy_connect_args()
+        )
+    ),
+    "duckdb-command-line": _cli_session,
 }
 
 
-@pytest.fixture(params=sorted(ENGINES))
-def bi_engine(request: pytest.FixtureRequest, built_warehouse: Path) -> Iterator[Any]:
-    engine = ENGINES[request.param](built_warehouse)
+@pytest.fixture(params=sorted(SESSIONS))
+def session(request: pytest.FixtureRequest, built_warehouse: Path) -> Iterator[Session]:
+    opened = SESSIONS[request.param](built_warehouse)
     try:
-        yield engine
+        yield opened
     finally:
-        engine.dispose()
+        opened.close()
 
 
-def test_the_published_file_exists(built_warehouse: Path) -> None:
-    assert built_warehouse.is_file(), f"{built_warehouse} was not published"
-    assert expected_marts(), "models/marts/ holds no mart"
+def _attacks(tmp_path: Path, published: Path) -> dict[str, str]:
+    """What a BI user with a SQL editor could try, each to be refused."""
+    secret = tmp_path / "secret.csv"
+    secret.write_text("user,password\nalice,s3cret\n")
+    other = tmp_path / "other.duckdb"
+    if not other.exists():
+        with duckdb.connect(str(other)) as connection:
+            connection.execute("create table kept as select 1 as x")
+    return {
+        "read_csv": f"select * from read_csv('{secret}')",
+        "read_text": f"select * from read_text('{secret}')",
+        "glob": f"select * from glob('{tmp_path}/*')",
+        "copy-to-a-new-file": f"copy (select 'x') to '{tmp_path / 'out.csv'}'",
+        "copy-over-the-published-file": (
+            f"copy (select 'x') to '{published}' (format csv)"
+        ),
+        "attach-read-write": f"attach '{other}' as other (read_write)",
+        "external-access-on": "set enable_external_access = true",
+        "unlock": "set lock_configuration = false",
+        "install-extension": "install httpfs",
+    }
 
 
-def test_sqlalchemy_lists_and_reads_every_mart(bi_engine: sqlalchemy.Engine) -> None:
-    """What Superset's SQL Lab does: list the schemas and tables, run a query."""
-    inspector = sqlalchemy.inspect(bi_engine)
-    # duckdb-engine names schemas with their catalog, as Superset shows them.
-    assert f"ook_uw_zaak.{MARTS_SCHEMA}" in inspector.get_schema_names()
-    assert sorted(inspector.get_table_names(schema=MARTS_SCHEMA)) == expected_marts()
-    with bi_engine.connect() as connection:
-        for mart in expected_marts():
-            result = connection.execute(
-                sqlalchemy.text(f"select * from {MARTS_SCHEMA}.{mart}")
-            )
-            columns = list(result.keys())
-            rows = result.all()
-            (count,) = connection.execute(
-                sqlalchemy.text(f"select count(*) from {MARTS_SCHEMA}.{mart}")
-            ).one()
-            assert columns, f"{mart} has no columns"
-            assert len(rows) == count > 0, mart
-            assert all(len(row) == len(columns) for row in rows), mart
+def _own_file_attacks(published: Path) -> dict[str, str]:
+    """Writing straight into the opened database's own files: DuckDB allows it
+    even with external access disabled, unless the file system is off or the
+    release is read-only on disk."""
+    own = published.resolve()
+    return {
+        "copy-into-the-own-file": (
+            f"copy (select 'x') to '{own}' (format csv, use_tmp_file false)"
+        ),
+        "copy-into-the-own-log": (
+            f"copy (select 'x') to '{own}.wal' (format csv, use_tmp_file false)"
+        ),
+    }
 
 
-def test_sqlalchemy_reflects_the_columns_of_every_mart(
-    bi_engine: sqlalchemy.Engine,
+def test_every_mart_lists_and_reads(session: Session) -> None:
+    listed = session.run(
+        "select table_name from information_schema.tables where table_schema = "
+        f"'{MARTS_SCHEMA}' and table_type = 'BASE TABLE' order by 1"
+    )
+    assert not listed.refused, listed.message
+    assert [row[0] for row in listed.rows] == expected_marts()
+    for mart in expected_marts():
+        counted = session.run(f"select count(*) from {MARTS_SCHEMA}.{mart}")
+        assert not counted.refused, (mart, counted.message)
+        assert int(str(counted.rows[0][0])) > 0, mart
+        read = session.run(f"select * from {MARTS_SCHEMA}.{mart}")
+        assert not read.refused, (mart, read.message)
+        assert len(read.rows) == int(str(counted.rows[0][0])), mart
+    # The staging views read their own database's tables: they work too.
+    staged = session.run("select count(*) from staging.stg_reference__provinces")
+    assert not staged.refused, staged.message
+
+
+def test_files_writes_attach_and_settings_are_refused(
+    session: Session, built_warehouse: Path, tmp_path: Path
 ) -> None:
-    """What Superset does when a mart is added as a dataset: reflect its columns."""
-    inspector = sqlalchemy.inspect(bi_engine)
-    with bi_engine.connect() as connection:
-        for mart in expected_marts():
-            reflected = [
-                column["name"]
-                for column in inspector.get_columns(mart, schema=MARTS_SCHEMA)
-            ]
-            queried = list(
-                connection.execute(
-                    sqlalchemy.text(f"select * from {MARTS_SCHEMA}.{mart} limit 0")
-                ).keys()
-            )
-            assert reflected == queried, mart
+    before = sha256(built_warehouse)
+    attacks = _attacks(tmp_path, built_warehouse)
+    other_before = sha256(tmp_path / "other.duckdb")
+    if session.file_system_off:
+        attacks.update(_own_file_attacks(built_warehouse))
+    allowed = {
+        name: statement
+        for name, statement in attacks.items()
+        if not session.run(statement).refused
+    }
+    assert not allowed, f"a hardened connection could run: {allowed}"
+    mart = f"{MARTS_SCHEMA}.{expected_marts()[0]}"
+    writes = [w.format(schema=MARTS_SCHEMA, relation=mart) for w in WRITES]
+    assert all(session.run(w).refused for w in writes), writes
+    assert not (tmp_path / "out.csv").exists()
+    assert sha256(tmp_path / "other.duckdb") == other_before
+    assert sha256(built_warehouse) == before
+    # Still locked and still reading after every refusal.
+    settings = session.run(
+        "select current_setting('enable_external_access'), "
+        "current_setting('lock_configuration')"
+    )
+    assert [str(v).lower() for v in settings.rows[0]] == ["false", "true"]
 
 
-def test_sqlalchemy_connection_cannot_write(bi_engine: sqlalchemy.Engine) -> None:
-    mart = expected_marts()[0]
-    allowed = []
-    with bi_engine.connect() as connection:
-        for template in WRITES:
-            statement = template.format(
-                schema=MARTS_SCHEMA, relation=f"{MARTS_SCHEMA}.{mart}"
-            )
-            try:
-                connection.execute(sqlalchemy.text(statement))
-            except sqlalchemy.exc.DBAPIError as error:
-                assert "read-only" in str(error.orig), (statement, error.orig)
-            else:
-                allowed.append(statement)
+def _run_unprivileged() -> list[str] | None:
+    """The command prefix that runs a program as user nobody, or None."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return None
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+# Run as an unprivileged user: open the file through the URI alone, try to write
+# into the database's own files, print what DuckDB said for each.
+_OWN_FILE_ATTACK = """
+import json, sys
+import sqlalchemy
+engine = sqlalchemy.create_engine(sys.argv[1])
+outcomes = {}
+with engine.connect() as connection:
+    for name, statement in json.loads(sys.argv[2]).items():
+        try:
+            connection.execute(sqlalchemy.text(statement))
+            outcomes[name] = "allowed"
+        except sqlalchemy.exc.DBAPIError as error:
+            outcomes[name] = str(error.orig).splitlines()[0]
             connection.rollback()
-    assert not allowed, f"a read-only connection could run: {allowed}"
+print(json.dumps(outcomes))
+"""
 
 
-def test_duckdb_client_lists_and_reads_every_mart_read_only(
-    built_warehouse: Path,
+def test_settings_only_forms_cannot_write_the_read_only_release(
+    built_warehouse: Path, tmp_path: Path
 ) -> None:
-    with closing(duckdb.connect(str(built_warehouse), read_only=True)) as connection:
-        listed = connection.execute(
-            "select table_name from information_schema.tables"
-            " where table_schema = ? and table_type = 'BASE TABLE' order by 1",
-            [MARTS_SCHEMA],
-        ).fetchall()
-        assert [name for (name,) in listed] == expected_marts()
-        for mart in expected_marts():
-            rows = connection.execute(f"select * from {MARTS_SCHEMA}.{mart}").fetchall()
-            (count,) = connection.execute(
-                f"select count(*) from {MARTS_SCHEMA}.{mart}"
-            ).fetchone()
-            assert len(rows) == count > 0, mart
-        allowed = []
-        for template in WRITES:
-            statement = template.format(
-                schema=MARTS_SCHEMA, relation=f"{MARTS_SCHEMA}.{expected_marts()[0]}"
-            )
-            try:
-                connection.execute(statement)
-            except duckdb.Error as error:
-                assert "read-only" in str(error), (statement, error)
-            else:
-                allowed.append(statement)
-        assert not allowed, f"a read-only connection could run: {allowed}"
+    """SQLAlchemy URIs and connect_args cannot switch the file system off, so
+    DuckDB would let them write into the opened file itself; the release is
+    read-only on disk, which refuses it for every user but root."""
+    prefix = _run_unprivileged()
+    if prefix is None:
+        pytest.skip("needs root and setpriv to run the reader as an unprivileged user")
+    release = tmp_path / "release"
+    release.mkdir()
+    shutil.copyfile(built_warehouse.resolve(), release / built_warehouse.name)
+    make_read_only(release)
+    # Let user nobody reach the file: traverse (not list) the temporary folders.
+    for folder in [tmp_path, *tmp_path.parents]:
+        if folder == Path(tempfile.gettempdir()) or folder == Path("/"):
+            break
+        folder.chmod(stat.S_IMODE(folder.stat().st_mode) | stat.S_IXOTH)
+    database = release / built_warehouse.name
+    before = sha256(database)
+    result = subprocess.run(
+        [*prefix, sys.executable, "-c", _OWN_FILE_ATTACK, sqlalchemy_uri(database)]
+        + [json.dumps(_own_file_attacks(database))],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcomes = json.loads(result.stdout)
+    assert outcomes and all(o != "allowed" for o in outcomes.values()), outcomes
+    assert sha256(database) == before
+    assert not (release / (built_warehouse.name + ".wal")).exists()
+
+
+def test_sqlalchemy_reflects_the_columns_of_every_mart(built_warehouse: Path) -> None:
+    """What Superset does when a mart is added as a dataset: reflect its columns,
+    through both hardened forms."""
+    for engine in (
+        sqlalchemy.create_engine(sqlalchemy_uri(built_warehouse)),
+        sqlalchemy.create_engine(
+            f"duckdb:///{built_warehouse}", connect_args=sqlalchemy_connect_args()
+        ),
+    ):
+        try:
+            inspector = sqlalchemy.inspect(engine)
+            assert f"ook_uw_zaak.{MARTS_SCHEMA}" in inspector.get_schema_names()
+            tables = sorted(inspector.get_table_names(schema=MARTS_SCHEMA))
+            assert tables == expected_marts()
+            with engine.connect() as connection:
+                for mart in expected_marts():
+                    reflected = [
+                        column["name"]
+                        for column in inspector.get_columns(mart, schema=MARTS_SCHEMA)
+                    ]
+                    query = f"select * from {MARTS_SCHEMA}.{mart} limit 0"
+                    queried = list(connection.execute(sqlalchemy.text(query)).keys())
+                    assert reflected == queried, mart
+        finally:
+            engine.dispose()
+
+
+_R_SCRIPT = """
+args <- commandArgs(trailingOnly = TRUE)
+con <- DBI::dbConnect(duckdb::duckdb(), dbdir = args[1], read_only = TRUE,
+  config = list(enable_external_access = "false",
+                autoload_known_extensions = "false",
+                autoinstall_known_extensions = "false"))
+DBI::dbExecute(con, "set disabled_filesystems = 'LocalFileSystem'")
+DBI::dbExecute(con, "set lock_configuration = true")
+cat(DBI::dbGetQuery(con, "select count(*) as n from marts.dim_province")$n, "\n")
+refused <- tryCatch({DBI::dbGetQuery(con, "select * from read_csv('/etc/passwd')");
+  FALSE}, error = function(e) TRUE)
+cat(refused, "\n")
+"""
+
+
+def test_r_reads_and_is_refused_files(built_warehouse: Path) -> None:
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip(
+            "R is not installed; Debian packages r-cran-dbi but not r-cran-duckdb"
+        )
+    check = subprocess.run(
+        [rscript, "-e", "library(duckdb)"], capture_output=True, check=False
+    )
+    if check.returncode != 0:
+        pytest.skip("the R package duckdb is not installed (Debian has no package)")
+    result = subprocess.run(
+        [rscript, "-e", _R_SCRIPT, str(built_warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["5", "TRUE"]
 
 
 def test_several_bi_tools_read_the_file_at_once(built_warehouse: Path) -> None:
     """Read-only opens share the file: while a dashboard holds it open, a notebook
-    in another process opens it read-only too and reads the same figures."""
+    in another process opens it too and reads the same figures."""
     mart = f"{MARTS_SCHEMA}.{expected_marts()[0]}"
     notebook = (
-        "import duckdb, sys\n"
-        "connection = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "import sys\n"
+        "from ook_uw_zaak.connect import connect\n"
+        "connection = connect(sys.argv[1])\n"
         f"print(connection.execute('select count(*) from {mart}').fetchone()[0])\n"
     )
-    engine = superset_engine_from_uri(built_warehouse)
+    engine = sqlalchemy.create_engine(sqlalchemy_uri(built_warehouse))
     try:
         with engine.connect() as superset:
             (from_superset,) = superset.execute(
@@ -185,6 +385,11 @@ def test_several_bi_tools_read_the_file_at_once(built_warehouse: Path) -> None:
             assert int(result.stdout) == from_superset
     finally:
         engine.dispose()
+
+
+def test_connect_names_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="run `make build`"):
+        connect(tmp_path / "ook_uw_zaak.duckdb")
 
 
 def test_every_mart_is_an_exposure_dependency() -> None:

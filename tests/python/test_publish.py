@@ -1,6 +1,7 @@
-"""Publishing: the published file opens in DuckDB 1.1, readers are never blocked and
-never see a mix, a killed build leaves the published file intact, and plain
-`dbt build` never touches it."""
+"""Publishing: the published file opens in DuckDB 1.1 through the stable link, readers
+are never blocked and never see a mix, a stale writer cannot reach a newer release,
+a killed build leaves the published release intact, old releases are pruned, and
+plain `dbt build` never touches the published file."""
 
 from __future__ import annotations
 
@@ -8,22 +9,30 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import run_build
+from ook_uw_zaak.releases import (
+    RELEASE_LINK,
+    RELEASES_FOLDER,
+    current_release,
+    publish_release,
+    releases,
+)
 from publish_helpers import (
+    EARLIER_RELEASE,
     PUBLISHED_FILE_NAME,
     mart_contents,
     output_of,
     sha256,
+    with_plain_published_file,
     with_published_file,
 )
 
@@ -112,11 +121,21 @@ def test_published_file_opens_in_duckdb_1_1(
     assert read["counts"] == _counts_with_current_duckdb(built_warehouse)
 
 
-def test_successful_build_leaves_no_scratch_files(built_warehouse: Path) -> None:
-    publish_folder = built_warehouse.parent / ".publish"
-    leftovers = [p.name for p in publish_folder.iterdir() if p.name != "build.lock"]
-    assert leftovers == []
-    assert not built_warehouse.with_name(PUBLISHED_FILE_NAME + ".wal").exists()
+def test_successful_build_publishes_a_read_only_release(built_warehouse: Path) -> None:
+    project_dir = built_warehouse.parent
+    leftovers = [p.name for p in (project_dir / ".publish").iterdir()]
+    assert leftovers == ["build.lock"]
+    # The stable name -> release/ook_uw_zaak.duckdb, release -> releases/<id>: both
+    # relative, so the project folder can move.
+    assert os.readlink(built_warehouse) == f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}"
+    (release,) = releases(project_dir)
+    assert (
+        os.readlink(project_dir / RELEASE_LINK) == f"{RELEASES_FOLDER}/{release.name}"
+    )
+    assert built_warehouse.resolve() == release / PUBLISHED_FILE_NAME
+    assert stat.S_IMODE(release.stat().st_mode) == 0o555
+    assert stat.S_IMODE(built_warehouse.resolve().stat().st_mode) == 0o444
+    assert not list(release.glob("*.wal"))
 
 
 def test_plain_dbt_build_uses_the_development_file(
@@ -147,62 +166,113 @@ def _first_name_en(connection: duckdb.DuckDBPyConnection) -> str:
     return str(row[0])
 
 
-def test_reader_keeps_its_version_and_does_not_block_the_build(
+# A program that opens the published name for writing (as the duckdb command line
+# does by default), waits, then writes when told to and dies hard: no checkpoint,
+# so its changes stay in a write-ahead log that DuckDB would replay on the next open.
+_STALE_WRITER = """
+import os, signal, sys
+import duckdb
+connection = duckdb.connect(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()
+connection.execute("update raw.reference_provinces set name_en = 'WRITTEN'")
+connection.execute("update marts.dim_province set province_name_en = 'WRITTEN'")
+connection.execute("create table marts.written_by_a_stale_writer (x integer)")
+print("written", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_stale_writer_cannot_touch_the_new_release(
     project_copy: Path, built_warehouse: Path
 ) -> None:
+    """The issue's point 2: a program holds the published name open for writing
+    while the build publishes, then writes and dies hard. Its changes stay in its
+    own, old release; the published figures stay as the build made them."""
     published = with_published_file(project_copy, built_warehouse)
-    old_inode = published.stat().st_ino
+    old_release = published.resolve().parent
     before = mart_contents(published)
     provinces = project_copy / "seeds" / "reference" / "reference_provinces.csv"
     provinces.write_text(
         provinces.read_text(encoding="utf-8").replace(",Antwerp,", ",Antwerp (new),"),
         encoding="utf-8",
     )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _STALE_WRITER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdin is not None and writer.stdout is not None
+        assert writer.stdout.readline().strip() == "open"
+        result = run_build(project_copy)
+        assert result.returncode == 0, output_of(result)
+        assert (
+            f"process {writer.pid} has {PUBLISHED_FILE_NAME} of release "
+            f"{old_release.name} open for writing. Its changes stay in that release"
+        ) in output_of(result)
+        assert "readers of ook_uw_zaak.duckdb never see them" in output_of(result)
+        new_release = published.resolve().parent
+        assert new_release != old_release
+        after_build = mart_contents(published)
+        assert after_build != before
+        with duckdb.connect(str(published), read_only=True) as fresh_reader:
+            assert _first_name_en(fresh_reader) == "Antwerp (new)"
 
+        writer.stdin.write("write\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "written"
+        assert writer.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        writer.kill()
+        writer.wait()
+    # The writer's log lies beside its own, old release, never beside the new one.
+    assert (old_release / (PUBLISHED_FILE_NAME + ".wal")).is_file()
+    assert not list(new_release.glob("*.wal"))
+    assert not published.with_name(PUBLISHED_FILE_NAME + ".wal").exists()
+    assert mart_contents(published) == after_build
+    # Even a program that opens the published name for writing afterwards (and so
+    # replays any log of that file) finds nothing foreign.
+    with duckdb.connect(str(published)) as next_writer:
+        assert _first_name_en(next_writer) == "Antwerp (new)"
+    assert mart_contents(published) == after_build
+
+
+def test_reader_keeps_its_version_while_a_release_is_published(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    published = with_published_file(project_copy, built_warehouse)
+    before = mart_contents(published)
+    scratch = _scratch_release(project_copy, built_warehouse, "20300101T000000Z-1")
+    with duckdb.connect(str(scratch / PUBLISHED_FILE_NAME)) as changing:
+        changing.execute(
+            "update raw.reference_provinces set name_en = 'Antwerp (new)' "
+            "where province_code = 'ANT'"
+        )
     reader = duckdb.connect(str(published), read_only=True)
     try:
         assert _first_name_en(reader) == "Antwerp"
-        started = time.monotonic()
-        result = run_build(project_copy)
-        assert result.returncode == 0, output_of(result)
-        assert "waiting" not in output_of(result)
-        assert time.monotonic() - started < BUILD_TIMEOUT_SECONDS
+        publish_release(project_copy, scratch, _no_release_files, project_copy / "x")
         # The reader still reads the whole old version: no mix of old and new.
         assert _first_name_en(reader) == "Antwerp"
         for name, rows in before.items():
             schema, table = name.split(".")
-            assert (
-                reader.execute(
-                    f'select * from "{schema}"."{table}" order by all'
-                ).fetchall()
-                == rows
-            ), name
+            query = f'select * from "{schema}"."{table}" order by all'
+            assert reader.execute(query).fetchall() == rows, name
     finally:
         reader.close()
-    assert published.stat().st_ino != old_inode
     with duckdb.connect(str(published), read_only=True) as fresh_reader:
         assert _first_name_en(fresh_reader) == "Antwerp (new)"
 
 
-def _dbt_is_running(project_dir: Path, _: list[str]) -> bool:
+def _dbt_is_running(project_dir: Path) -> bool:
     """dbt has started writing the scratch database."""
     return any((project_dir / ".publish").glob("build-*/" + PUBLISHED_FILE_NAME))
 
 
-def _publishing_has_started(_: Path, printed: list[str]) -> bool:
-    """Every step passed and the DuckDB 1.1 copy is being written."""
-    return any(line.startswith("3/4") for line in printed)
-
-
-@pytest.mark.parametrize(
-    "kill_when",
-    [_dbt_is_running, _publishing_has_started],
-    ids=["while-dbt-runs", "while-publishing"],
-)
-def test_killed_build_leaves_the_published_file_intact(
-    project_copy: Path,
-    built_warehouse: Path,
-    kill_when: Callable[[Path, list[str]], bool],
+def test_build_killed_while_dbt_runs_leaves_the_published_file_intact(
+    project_copy: Path, built_warehouse: Path
 ) -> None:
     published = with_published_file(project_copy, built_warehouse)
     before = sha256(published)
@@ -211,27 +281,17 @@ def test_killed_build_leaves_the_published_file_intact(
         [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
         cwd=project_copy,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    printed: list[str] = []
-    stdout = build.stdout
-    assert stdout is not None
-    threading.Thread(target=lambda: printed.extend(stdout), daemon=True).start()
     deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
-    while not kill_when(project_copy, printed):
+    while not _dbt_is_running(project_copy):
         assert build.poll() is None, "the build ended before it could be killed"
-        assert time.monotonic() < deadline, "the build never reached the moment"
+        assert time.monotonic() < deadline, "dbt never started"
         time.sleep(0.005)
     build.send_signal(signal.SIGKILL)
     build.wait()
-
-    # Killed while dbt ran, the file is untouched; killed while publishing, it is
-    # either untouched or already the complete new file. Either way it reads.
-    if kill_when is _dbt_is_running:
-        assert sha256(published) == before
-    assert mart_contents(published) == mart_contents(built_warehouse)
+    assert sha256(published) == before
 
     # The next build cleans up after the killed one (waiting, if need be, for the
     # dbt process the killed build started) and publishes, with no manual step.
@@ -240,3 +300,156 @@ def test_killed_build_leaves_the_published_file_intact(
     assert "left by an interrupted build" in output_of(result)
     assert [p.name for p in (project_copy / ".publish").iterdir()] == ["build.lock"]
     assert mart_contents(published) == mart_contents(built_warehouse)
+
+
+def _scratch_release(project_dir: Path, database: Path, release_id: str) -> Path:
+    """A scratch release folder holding a copy of `database`, as a build makes it."""
+    scratch = project_dir / ".publish" / f"build-{release_id}" / RELEASES_FOLDER
+    folder = scratch / release_id
+    folder.mkdir(parents=True)
+    shutil.copyfile(database.resolve(), folder / PUBLISHED_FILE_NAME)
+    return folder
+
+
+def _no_release_files(release: Path, previous: Path | None) -> None:
+    """A release-files hook that writes nothing."""
+
+
+# Run in a child process: publish a scratch release, and kill the process at the
+# named moment (inside the release-files hook, or just before the link swap).
+_KILLED_WHILE_PUBLISHING = """
+import os, signal, sys
+from pathlib import Path
+from ook_uw_zaak import releases
+project, scratch, moment = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+def die(*_):
+    os.kill(os.getpid(), signal.SIGKILL)
+if moment == "before-swap":
+    releases._replace_with_link = die
+releases.publish_release(
+    project, scratch, die if moment == "in-hook" else (lambda *_: None),
+    project / ".publish" / "stale-logs",
+)
+"""
+
+
+@pytest.mark.parametrize("moment", ["in-hook", "before-swap"])
+def test_build_killed_while_publishing_leaves_the_published_file_intact(
+    project_copy: Path, built_warehouse: Path, moment: str
+) -> None:
+    published = with_published_file(project_copy, built_warehouse)
+    before = sha256(published)
+    scratch = _scratch_release(project_copy, built_warehouse, "20300101T000000Z-1")
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_WHILE_PUBLISHING, str(project_copy)]
+        + [str(scratch), moment],
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert published.resolve().parent.name == EARLIER_RELEASE
+    assert sha256(published) == before
+
+    # The next publishing removes what the killed one left in releases/.
+    scratch = _scratch_release(project_copy, built_warehouse, "20300101T000001Z-2")
+    done = publish_release(
+        project_copy, scratch, _no_release_files, project_copy / "aside"
+    )
+    assert [r.name for r in releases(project_copy)] == [
+        EARLIER_RELEASE,
+        "20300101T000001Z-2",
+    ]
+    assert done.previous is not None and done.previous.name == EARLIER_RELEASE
+    assert sha256(published) == before  # the same content, now the new release
+
+
+def test_release_files_hook_writes_into_the_new_release(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    published = with_published_file(project_copy, built_warehouse)
+    before = sha256(published)
+    calls: list[tuple[Path, Path | None]] = []
+
+    def write_files(release: Path, previous: Path | None) -> None:
+        calls.append((release, previous))
+        assert (release / PUBLISHED_FILE_NAME).is_file()
+        (release / "SHA256SUMS").write_text("written by the hook\n")
+
+    scratch = _scratch_release(project_copy, built_warehouse, "20300101T000000Z-1")
+    done = publish_release(project_copy, scratch, write_files, project_copy / "aside")
+    assert calls == [(scratch, project_copy / RELEASES_FOLDER / EARLIER_RELEASE)]
+    written = project_copy / RELEASE_LINK / "SHA256SUMS"
+    assert written.read_text() == "written by the hook\n"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o444
+    assert done.release.name == "20300101T000000Z-1"
+
+    def fail(release: Path, previous: Path | None) -> None:
+        raise RuntimeError("the hook failed")
+
+    scratch = _scratch_release(project_copy, built_warehouse, "20300101T000001Z-2")
+    with pytest.raises(RuntimeError, match="the hook failed"):
+        publish_release(project_copy, scratch, fail, project_copy / "aside")
+    assert current_release(project_copy) == done.release
+    assert sha256(published) == before
+
+
+def test_old_releases_are_pruned_unless_a_writer_holds_them(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    published = with_published_file(project_copy, built_warehouse)
+    # Another process (DuckDB's lock is per process) holds the release for writing.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _STALE_WRITER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        for number in range(1, 6):
+            release_id = f"2030010{number}T000000Z-{number}"
+            scratch = _scratch_release(project_copy, built_warehouse, release_id)
+            done = publish_release(
+                project_copy, scratch, _no_release_files, project_copy / "aside"
+            )
+        kept = [r.name for r in releases(project_copy)]
+        # The held release survives; of the others, the current one and two more.
+        assert kept == [
+            EARLIER_RELEASE,
+            "20300103T000000Z-3",
+            "20300104T000000Z-4",
+            "20300105T000000Z-5",
+        ]
+        assert [p.name for p in done.kept_for_writers] == [EARLIER_RELEASE]
+    finally:
+        holder.kill()
+        holder.wait()
+    scratch = _scratch_release(project_copy, built_warehouse, "20300106T000000Z-6")
+    publish_release(project_copy, scratch, _no_release_files, project_copy / "aside")
+    assert [r.name for r in releases(project_copy)] == [
+        "20300104T000000Z-4",
+        "20300105T000000Z-5",
+        "20300106T000000Z-6",
+    ]
+
+
+def test_plain_published_file_and_a_stale_log_beside_it_are_moved_aside(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    """Projects published before releases have a plain ook_uw_zaak.duckdb; the
+    first release replaces it by the stable link. A log beside the stable name
+    (a DuckDB 1.1 writer does not resolve links) is moved out of readers' way."""
+    published = with_plain_published_file(project_copy, built_warehouse)
+    stale_log = project_copy / (PUBLISHED_FILE_NAME + ".wal")
+    stale_log.write_bytes(b"a log no release owns")
+    scratch = _scratch_release(project_copy, built_warehouse, "20300101T000000Z-1")
+    done = publish_release(
+        project_copy, scratch, _no_release_files, project_copy / "aside"
+    )
+    assert done.migrated_file
+    assert done.previous is None
+    assert published.is_symlink()
+    assert mart_contents(published) == mart_contents(built_warehouse)
+    assert not stale_log.exists()
+    assert done.moved_wal is not None
+    assert done.moved_wal.read_bytes() == b"a log no release owns"
