@@ -1,5 +1,6 @@
-"""What the report reads: one query per mart, from the published warehouse opened
-read-only. The report reads the `marts` schema and nothing else."""
+"""What the report reads: one query per mart, from the published warehouse through
+a hardened read-only connection (ook_uw_zaak.connect: no other file, no extension,
+settings locked). The report reads the `marts` schema and nothing else."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from ook_uw_zaak.connect import connect
 
 # The marts the report reads; each is also a CSV of the release, data/csv/<mart>.csv.
 PROVINCES = "dim_province"
@@ -55,7 +58,7 @@ def _has_mart(connection: duckdb.DuckDBPyConnection, mart: str) -> bool:
 
 def read_marts(database: Path) -> Marts:
     """Read what the report shows from the marts of `database`, opened read-only."""
-    with duckdb.connect(str(database), read_only=True) as connection:
+    with connect(database) as connection:
         whole_run = (
             _rows(connection, f"select * from marts.{WHOLE_RUN} order by metric_order")
             if _has_mart(connection, WHOLE_RUN)
