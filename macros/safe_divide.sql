@@ -1,6 +1,6 @@
 {% macro safe_divide(numerator, denominator) -%}
     case
         when ({{ denominator }}) is null or ({{ denominator }}) = 0 then null
-        else cast({{ numerator }} as double precision) / ({{ denominator }})
+        else {{ dbt.cast(numerator, 'double precision') }} / ({{ denominator }})
     end
 {%- endmacro %}

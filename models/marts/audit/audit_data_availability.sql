@@ -20,34 +20,34 @@ facts as (
 
 info_session_years as (
     select
-        {{ dbt.listagg(
-            "case when report_status = 'reported'"
-            ~ " then cast(calendar_year as varchar) end",
+        {{ string_agg_ordered(
+            "case when report_status = 'reported' then "
+            ~ dbt.cast("calendar_year", "varchar") ~ " end",
             listed,
-            'order by calendar_year',
+            "calendar_year",
         ) }} as years_available,
-        {{ dbt.listagg(
-            "case when report_status = 'pending'"
-            ~ " then cast(calendar_year as varchar) end",
+        {{ string_agg_ordered(
+            "case when report_status = 'pending' then "
+            ~ dbt.cast("calendar_year", "varchar") ~ " end",
             listed,
-            'order by calendar_year',
+            "calendar_year",
         ) }} as years_pending
     from info_sessions_by_year
 ),
 
 online_activity_years as (
     select
-        {{ dbt.listagg(
-            "case when online_activity_status = 'reported'"
-            ~ " then cast(calendar_year as varchar) end",
+        {{ string_agg_ordered(
+            "case when online_activity_status = 'reported' then "
+            ~ dbt.cast("calendar_year", "varchar") ~ " end",
             listed,
-            'order by calendar_year',
+            "calendar_year",
         ) }} as years_available,
-        {{ dbt.listagg(
-            "case when online_activity_status = 'in_period_of_other_year'"
-            ~ " then cast(calendar_year as varchar) end",
+        {{ string_agg_ordered(
+            "case when online_activity_status = 'in_period_of_other_year' then "
+            ~ dbt.cast("calendar_year", "varchar") ~ " end",
             listed,
-            'order by calendar_year',
+            "calendar_year",
         ) }} as years_in_longer_period
     from programme_overview
 ),

@@ -46,7 +46,7 @@ info_session_parts as (
 reference_counts as (
     select
         'population' as figure,
-        cast(calendar_year as varchar) as scope,
+        {{ dbt.cast("calendar_year", "varchar") }} as scope,
         'Statbel, Flemish Region, 1 January' as published_in,
         geography_level,
         population as counted
@@ -58,8 +58,8 @@ reference_counts as (
         'municipalities' as figure,
         case
             when first_year_valid is null
-                then 'until ' || cast(last_year_valid as varchar)
-            else 'from ' || cast(first_year_valid as varchar)
+                then 'until ' || {{ dbt.cast("last_year_valid", "varchar") }}
+            else 'from ' || {{ dbt.cast("first_year_valid", "varchar") }}
         end as scope,
         'Statbel REFNIS, Flemish Region' as published_in,
         geography_level,
@@ -70,7 +70,7 @@ reference_counts as (
 checks as (
     select
         'info_sessions' as figure,
-        cast(info_session_totals.calendar_year as varchar) as scope,
+        {{ dbt.cast("info_session_totals.calendar_year", "varchar") }} as scope,
         'answer, question 2, info-session table, row "tot"' as published_in,
         info_session_totals.published_sessions as published_total,
         info_session_parts.sessions as sum_of_parts,
@@ -83,7 +83,7 @@ checks as (
 
     select
         'info_session_participants' as figure,
-        cast(info_session_totals.calendar_year as varchar) as scope,
+        {{ dbt.cast("info_session_totals.calendar_year", "varchar") }} as scope,
         'answer, question 2, info-session table, row "tot"' as published_in,
         info_session_totals.published_participants as published_total,
         info_session_parts.participants as sum_of_parts,

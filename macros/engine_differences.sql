@@ -1,0 +1,75 @@
+{#- Where the engines differ, the difference lives here, in macros that dbt
+    dispatches on the target's adapter: one implementation per adapter that needs
+    its own (default__ serves DuckDB and PostgreSQL), so that the models and the YAML
+    stay the same on every engine. Documented in _macros.yml. -#}
+
+{% macro portable_type(type_name) -%}
+    {#- The project's type names (those of its YAML and SQL: varchar, integer,
+        double precision, date, boolean) as the target's engine spells them. -#}
+    {{ return(adapter.dispatch('portable_type', 'ook_uw_zaak')(type_name)) }}
+{%- endmacro %}
+
+{% macro default__portable_type(type_name) -%}
+    {{ return(type_name) }}
+{%- endmacro %}
+
+{% macro spark__portable_type(type_name) -%}
+    {#- Spark SQL has no varchar without a length, no text and no "double
+        precision": string and double are its names for them. -#}
+    {%- set spark_names = {
+        'varchar': 'string',
+        'text': 'string',
+        'double precision': 'double',
+    } -%}
+    {%- set key = type_name | lower | trim -%}
+    {{ return(spark_names.get(key, type_name)) }}
+{%- endmacro %}
+
+
+{% macro spark__cast(field, type) -%}
+    {#- dbt's own cast, for Spark: the type name made portable first. dbt's model
+        contracts go through cast too, so the YAML's data_type values hold on
+        every engine. -#}
+    cast({{ field }} as {{ ook_uw_zaak.portable_type(type) }})
+{%- endmacro %}
+
+
+{% macro spark__create_csv_table(model, agate_table) -%}
+    {#- Seeds on Spark: the column_types of seeds/_seeds.yml made portable, then
+        dbt-spark's own seed table. -#}
+    {%- set column_types = model['config'].get('column_types') or {} -%}
+    {%- for column_name, type_name in column_types.items() -%}
+        {%- do column_types.update({column_name: ook_uw_zaak.portable_type(type_name)}) -%}
+    {%- endfor -%}
+    {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
+{%- endmacro %}
+
+
+{% macro string_agg_ordered(measure, delimiter_text, order_by) -%}
+    {#- The non-NULL values of measure joined by delimiter_text (a SQL string
+        literal) in the order of order_by; NULL when there is none. -#}
+    {{ return(adapter.dispatch('string_agg_ordered', 'ook_uw_zaak')(
+        measure, delimiter_text, order_by)) }}
+{%- endmacro %}
+
+{% macro default__string_agg_ordered(measure, delimiter_text, order_by) -%}
+    {{ dbt.listagg(measure, delimiter_text, 'order by ' ~ order_by) }}
+{%- endmacro %}
+
+{% macro spark__string_agg_ordered(measure, delimiter_text, order_by) -%}
+    {#- Spark's collect_list keeps no order (dbt's listagg ignores order by there)
+        and joins nothing into '' rather than NULL: sort (key, value) pairs, keep the
+        values, and give NULL when no value is there. -#}
+    case
+        when count({{ measure }}) > 0
+            then array_join(
+                transform(
+                    array_sort(collect_list(
+                        named_struct('sort_key', {{ order_by }}, 'value', {{ measure }})
+                    )),
+                    entry -> entry.value
+                ),
+                {{ delimiter_text }}
+            )
+    end
+{%- endmacro %}
