@@ -45,6 +45,46 @@
 {%- endmacro %}
 
 
+{% macro spark_string_literal(value) -%}
+    {#- A value as a Spark SQL string literal, or null. Spark reads a backslash in a
+        literal as an escape, so backslashes and quotes are escaped with one. -#}
+    {%- if value is none -%}
+        null
+    {%- else -%}
+        '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro spark__load_csv_rows(model, agate_table) -%}
+    {#- Seeds on Spark: every value sent as an escaped literal. dbt-spark's session
+        connection pastes bound values between quotes unescaped, so a seed value
+        holding a quote (the answer's) broke the insert, and a backslash was read as
+        an escape. Rows go in batches of dbt's seed batch size. -#}
+    {%- set column_types = model['config'].get('column_types') or {} -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {%- for row in chunk %}
+            (
+                {%- for column_name in agate_table.column_names -%}
+                    {%- set type_name = column_types.get(
+                        column_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    cast({{ ook_uw_zaak.spark_string_literal(row[loop.index0]) }}
+                        as {{ ook_uw_zaak.portable_type(type_name) }})
+                    {%- if not loop.last %}, {% endif -%}
+                {%- endfor -%}
+            ){%- if not loop.last %},{% endif -%}
+            {%- endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- do statements.append(sql) -%}
+    {%- endfor -%}
+    {{ return(statements[0] if statements else '') }}
+{%- endmacro %}
+
+
 {% macro string_agg_ordered(measure, delimiter_text, order_by) -%}
     {#- The non-NULL values of measure joined by delimiter_text (a SQL string
         literal) in the order of order_by; NULL when there is none. -#}

@@ -37,11 +37,11 @@ info_session_run as (
             as sessions,
         max(case when report_status = 'reported' then status_participants end)
             as participants,
-        {{ dbt.listagg(
-            "case when report_status = 'pending'"
-            ~ " then cast(calendar_year as varchar) end",
+        {{ string_agg_ordered(
+            "case when report_status = 'pending' then "
+            ~ dbt.cast("calendar_year", "varchar") ~ " end",
             listed,
-            'order by calendar_year',
+            "calendar_year",
         ) }} as years_pending
     from info_session_status_totals
 ),
@@ -70,7 +70,7 @@ online_run as (
 metric_values as (
     select
         'sessions' as metric,
-        cast(sessions as double precision) as metric_value,
+        {{ dbt.cast("sessions", "double precision") }} as metric_value,
         sessions is not null as inputs_known
     from info_session_run
 
@@ -78,7 +78,7 @@ metric_values as (
 
     select
         'participants' as metric,
-        cast(participants as double precision) as metric_value,
+        {{ dbt.cast("participants", "double precision") }} as metric_value,
         participants is not null as inputs_known
     from info_session_run
 
@@ -94,7 +94,7 @@ metric_values as (
 
     select
         'escans' as metric,
-        cast(escans as double precision) as metric_value,
+        {{ dbt.cast("escans", "double precision") }} as metric_value,
         escans is not null as inputs_known
     from online_run
 
@@ -102,7 +102,7 @@ metric_values as (
 
     select
         'website_visitors' as metric,
-        cast(website_visitors as double precision) as metric_value,
+        {{ dbt.cast("website_visitors", "double precision") }} as metric_value,
         website_visitors is not null as inputs_known
     from online_run
 
@@ -136,9 +136,9 @@ metric_values as (
 activity_spans as (
     select
         'info_sessions' as activity,
-        cast(cast(first_reported_year as varchar) || '-01-01' as date)
+        cast({{ dbt.cast("first_reported_year", "varchar") }} || '-01-01' as date)
             as span_start_date,
-        cast(cast(last_reported_year as varchar) || '-12-31' as date)
+        cast({{ dbt.cast("last_reported_year", "varchar") }} || '-12-31' as date)
             as span_end_date,
         cast((last_reported_year - first_reported_year + 1) * 12 as integer)
             as months_in_span,
@@ -158,7 +158,7 @@ activity_spans as (
         span_end_date,
         cast(months_in_span as integer) as months_in_span,
         'available' as coverage,
-        cast(null as varchar) as years_pending
+        {{ dbt.cast("null", "varchar") }} as years_pending
     from online_run
 ),
 
@@ -176,7 +176,7 @@ final as (
         activity_spans.span_end_date,
         activity_spans.months_in_span,
         case
-            when metric_values.metric is null then cast(null as varchar)
+            when metric_values.metric is null then {{ dbt.cast("null", "varchar") }}
             when activity_spans.coverage = 'pending' then 'pending'
             when not metric_values.inputs_known then 'not_reported'
             else activity_spans.coverage

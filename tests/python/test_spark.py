@@ -1,0 +1,285 @@
+"""The warehouse on Apache Spark, and the same figures on every engine.
+
+`dbt build --target spark` runs once per test session, in a temporary copy of the
+project, in an in-process Spark in local mode (pyspark from the lock) whose
+warehouse, metastore and scratch files live in a temporary folder. It must pass
+every seed, model, data test and unit test. Then every mart is compared across
+DuckDB (the published file of `built_warehouse`), PostgreSQL (a build in a throwaway
+server) and Spark, row for row and value for value (tests/python/engine_marts.py).
+
+Skipped, with one line that says how to install it, where Java is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, copy_project
+from engine_marts import (
+    compare_mart,
+    read_duckdb_tables,
+    read_postgres_tables,
+    read_spark_tables,
+)
+from postgres_server import PostgresServer
+
+# What `dbt build` runs and must pass: seeds, models, data and unit tests, hooks.
+CHECKED_RESOURCE_TYPES = ("seed", "model", "test", "unit_test", "operation")
+POSTGRES_DATABASE = "ook_uw_zaak_engines"
+INSTALL_JAVA = (
+    "Java is missing: install a Java 17 runtime (`sudo .ci/install-java`, or"
+    " `apt-get install openjdk-17-jre-headless`) to run the Spark tests"
+)
+# Spark enforces none of a contract's constraints on its tables: the data test that
+# checks each constraint type instead, on every engine.
+DATA_TEST_FOR_CONSTRAINT = {"not_null": "not_null", "unique": "unique"}
+INSTALL_PYSPARK = "pyspark is missing: `uv sync --extra spark` (or `make`) installs it"
+
+
+@dataclass(frozen=True)
+class BuiltProject:
+    project_dir: Path
+    manifest: dict[str, Any]
+    run_results: dict[str, Any]
+
+    def nodes(self, resource_type: str) -> list[dict[str, Any]]:
+        return [
+            node
+            for node in [
+                *self.manifest["nodes"].values(),
+                *self.manifest.get("unit_tests", {}).values(),
+            ]
+            if node["resource_type"] == resource_type
+            and node["package_name"] == "ook_uw_zaak"
+        ]
+
+    def marts(self) -> list[str]:
+        return sorted(
+            node["alias"] for node in self.nodes("model") if node["fqn"][1] == "marts"
+        )
+
+    def primary_key(self, mart: str) -> tuple[str, ...]:
+        """The columns of the mart's primary-key test (unique, or a unique
+        combination of columns)."""
+        model_id = next(
+            node["unique_id"] for node in self.nodes("model") if node["alias"] == mart
+        )
+        for test in self.nodes("test"):
+            metadata = test.get("test_metadata") or {}
+            if test.get("attached_node") != model_id:
+                continue
+            if metadata.get("name") == "unique_combination_of_columns":
+                return tuple(metadata["kwargs"]["combination_of_columns"])
+            if metadata.get("name") == "unique":
+                return (test["column_name"],)
+        return ()
+
+
+def _dbt_environment(project_dir: Path) -> dict[str, str]:
+    """The developer's environment without anything that points dbt, libpq or the
+    project's settings elsewhere."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PG", "DBT_", "OOK_UW_ZAAK_"))
+    }
+    env["DBT_PROFILES_DIR"] = str(project_dir)
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return env
+
+
+def _run_dbt(
+    project_dir: Path, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", *args],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _built(project_dir: Path) -> BuiltProject:
+    target = project_dir / "target"
+    return BuiltProject(
+        project_dir=project_dir,
+        manifest=json.loads((target / "manifest.json").read_text()),
+        run_results=json.loads((target / "run_results.json").read_text()),
+    )
+
+
+def _fail_unless_passed(result: subprocess.CompletedProcess[str], what: str) -> None:
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{what}` failed:\n" + result.stdout[-6000:] + result.stderr[-4000:]
+        )
+
+
+@dataclass(frozen=True)
+class SparkWarehouse(BuiltProject):
+    spark_dir: Path
+
+
+@pytest.fixture(scope="session")
+def spark_warehouse(tmp_path_factory: pytest.TempPathFactory) -> SparkWarehouse:
+    """The warehouse built with `dbt build --target spark` in a project copy."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip(INSTALL_JAVA)
+    if find_spec("pyspark") is None:
+        pytest.skip(INSTALL_PYSPARK)
+    root = tmp_path_factory.mktemp("spark")
+    project_dir = copy_project(root / "project")
+    env = _dbt_environment(project_dir)
+    env["OOK_UW_ZAAK_SPARK_DIR"] = str(root / "spark")
+    result = _run_dbt(project_dir, env, "build", "--target", "spark")
+    _fail_unless_passed(result, "dbt build --target spark")
+    built = _built(project_dir)
+    return SparkWarehouse(
+        project_dir=built.project_dir,
+        manifest=built.manifest,
+        run_results=built.run_results,
+        spark_dir=root / "spark",
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_marts_connection(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """A connection to a PostgreSQL database holding the seeds and models, built
+    with `--target postgres` in a project copy (the data tests run in
+    test_postgres.py)."""
+    project_dir = copy_project(tmp_path_factory.mktemp("engines_pg") / "project")
+    with closing(postgres_server.connect()) as connection:
+        connection.cursor().execute(f"create database {POSTGRES_DATABASE}")
+    env = _dbt_environment(project_dir)
+    env.update(postgres_server.libpq_environment(POSTGRES_DATABASE))
+    for args in (
+        ("run-operation", "create_bi_role"),
+        ("build", "--select", "resource_type:seed", "resource_type:model"),
+    ):
+        result = _run_dbt(project_dir, env, *args, "--target", "postgres")
+        _fail_unless_passed(result, f"dbt {' '.join(args)} --target postgres")
+    with closing(postgres_server.connect(POSTGRES_DATABASE)) as connection:
+        yield connection
+
+
+def test_dbt_build_passes_every_node_on_spark(spark_warehouse: SparkWarehouse) -> None:
+    # Exposures are listed too, as "no-op": not checked.
+    results = {
+        result["unique_id"]: result["status"]
+        for result in spark_warehouse.run_results["results"]
+        if result["unique_id"].split(".")[0] in CHECKED_RESOURCE_TYPES
+    }
+    not_passed = {
+        unique_id: status
+        for unique_id, status in results.items()
+        if status not in ("success", "pass")
+    }
+    assert not not_passed, f"dbt build on Spark did not pass: {not_passed}"
+    for resource_type in ("seed", "model", "test", "unit_test"):
+        expected = {node["unique_id"] for node in spark_warehouse.nodes(resource_type)}
+        missing = sorted(expected - results.keys())
+        assert expected, f"the project has no {resource_type} nodes"
+        assert not missing, f"dbt build did not run these {resource_type}s: {missing}"
+
+
+def test_spark_keeps_its_files_in_its_own_folder(
+    spark_warehouse: SparkWarehouse,
+) -> None:
+    # The metastore and the warehouse are under OOK_UW_ZAAK_SPARK_DIR, nothing in
+    # the project folder itself.
+    assert (spark_warehouse.spark_dir / "metastore_db").is_dir()
+    assert (spark_warehouse.spark_dir / "warehouse" / "marts.db").is_dir()
+    stray = [
+        name
+        for name in ("metastore_db", "derby.log", "spark-warehouse")
+        if (spark_warehouse.project_dir / name).exists()
+    ]
+    assert not stray, f"Spark wrote into the project folder: {stray}"
+
+
+@pytest.mark.parametrize(
+    ("schema", "resource_type"), [("marts", "model"), ("raw", "seed")]
+)
+def test_every_table_agrees_on_duckdb_postgres_and_spark(
+    built_warehouse: Path,
+    postgres_marts_connection: Any,
+    spark_warehouse: SparkWarehouse,
+    schema: str,
+    resource_type: str,
+) -> None:
+    # Every mart, and every seed as loaded (a seed value holding a quote or a
+    # backslash must reach Spark unchanged).
+    tables = (
+        spark_warehouse.marts()
+        if resource_type == "model"
+        else sorted(node["alias"] for node in spark_warehouse.nodes("seed"))
+    )
+    assert tables, f"the project has no {resource_type}s"
+    engines = {
+        "duckdb": read_duckdb_tables(built_warehouse, schema, tables),
+        "postgres": read_postgres_tables(postgres_marts_connection, schema, tables),
+        "spark": read_spark_tables(
+            spark_warehouse.spark_dir / "warehouse", schema, tables
+        ),
+    }
+    differences = []
+    for table in tables:
+        assert engines["duckdb"][table].rows, f"{schema}.{table} is empty on DuckDB"
+        key = spark_warehouse.primary_key(table) if resource_type == "model" else ()
+        for engine in ("postgres", "spark"):
+            differences += compare_mart(
+                f"{schema}.{table}",
+                "duckdb",
+                engines["duckdb"][table],
+                engine,
+                engines[engine][table],
+                key,
+            )
+    assert not differences, "the engines disagree:\n" + "\n".join(differences)
+
+
+def _test_names(column: dict[str, Any]) -> set[str]:
+    return {
+        test if isinstance(test, str) else next(iter(test))
+        for test in column.get("data_tests") or []
+    }
+
+
+def test_every_constraint_spark_does_not_enforce_has_a_data_test() -> None:
+    # DuckDB and PostgreSQL refuse a row that breaks a not_null constraint; Spark
+    # keeps it. Each constrained column therefore also has the data test that
+    # checks the same thing, which runs on every engine.
+    uncovered = []
+    checked = 0
+    for path in sorted((REPO_ROOT / "models").rglob("*.yml")):
+        for model in yaml.safe_load(path.read_text()).get("models") or []:
+            if model.get("constraints"):
+                uncovered.append(f"{model['name']}: model-level constraints")
+            for column in model.get("columns") or []:
+                for constraint in column.get("constraints") or []:
+                    checked += 1
+                    needed = DATA_TEST_FOR_CONSTRAINT.get(constraint["type"])
+                    if needed is None or needed not in _test_names(column):
+                        uncovered.append(
+                            f"{model['name']}.{column['name']}: {constraint['type']}"
+                            f" constraint without a {needed or 'matching'} data test"
+                        )
+    assert checked, "no constraints found: has the models' YAML moved?"
+    assert not uncovered, "Spark would not check these: " + "; ".join(uncovered)
