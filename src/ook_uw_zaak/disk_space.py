@@ -15,8 +15,10 @@ from ook_uw_zaak.dbt_build import OUTPUT_FILE
 
 # What a build of the published seeds needs at least, and how much it needs per
 # byte of the current release's database (the scratch database and the copy).
-MINIMUM_BUILD_BYTES = 64 * 1024 * 1024
+MINIMUM_BUILD_BYTES = 64_000_000
 BYTES_PER_RELEASE_BYTE = 4
+# Less free space than this after a failed build: the disk filled up.
+NEARLY_FULL_BYTES = 4 * 1024 * 1024
 # How much of dbt's output and log is searched for the sign of a full disk.
 _TAIL_BYTES = 256 * 1024
 _FULL_DISK_SIGNS = (
@@ -64,6 +66,9 @@ def _tail(path: Path) -> str:
 
 
 def dbt_ran_out_of_space(build_folder: Path) -> bool:
-    """Whether dbt's output or log tells of a full disk."""
+    """Whether dbt's output or log tells of a full disk, or the disk is (nearly)
+    full now (then dbt may not even have been able to write why it stopped)."""
+    if shutil.disk_usage(build_folder).free < NEARLY_FULL_BYTES:
+        return True
     text = _tail(build_folder / OUTPUT_FILE) + _tail(build_folder / "logs" / "dbt.log")
     return any(sign in text for sign in _FULL_DISK_SIGNS)

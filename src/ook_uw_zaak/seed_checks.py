@@ -17,6 +17,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+from ook_uw_zaak.coverage import check_coverage
 from ook_uw_zaak.seed_csv import (
     UTF8_BOM,
     CsvContent,
@@ -25,10 +26,16 @@ from ook_uw_zaak.seed_csv import (
     decode,
     find_seeds,
     parse,
+    visible,
 )
 
 # A file with many bad lines gets this many messages, then a count of the rest.
 MAX_PROBLEMS_PER_FILE = 10
+# The largest seed file a build reads (10 MB). The answer's tables are tens of rows
+# (the largest seed is under 5 KB); the benchmark's largest synthetic inputs
+# (10,000 times the published rows) stay under 3 MB. A larger file is refused at
+# once, from its size, without reading it.
+MAX_SEED_BYTES = 10_000_000
 
 _WHOLE_NUMBER_RANGES: dict[str, tuple[int, int]] = {
     "tinyint": (-(2**7), 2**7 - 1),
@@ -58,15 +65,21 @@ _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
 def check_seeds(project_dir: Path) -> list[str]:
-    """Every problem found in the project's seed CSV files, one message each."""
+    """Every problem found in the project's seed CSV files, one message each; when
+    every file reads, also what they lack of the answer's declared coverage."""
     seeds, problems = find_seeds(project_dir)
     for seed in sorted(seeds, key=lambda s: s.display):
         problems.extend(check_seed(seed))
+    if not problems:
+        problems.extend(check_coverage(project_dir, {s.name: s for s in seeds}))
     return problems
 
 
 def check_seed(seed: SeedFile) -> list[str]:
     """The problems of one seed CSV file, each as 'file, line N: what; what to do'."""
+    size_problem = _size_problem(seed)
+    if size_problem:
+        return [size_problem]
     raw = seed.path.read_bytes()
     if not raw.removeprefix(UTF8_BOM).strip():
         return [_empty_file(seed)]
@@ -97,6 +110,27 @@ def check_seed(seed: SeedFile) -> list[str]:
         row_problems = row_problems[:MAX_PROBLEMS_PER_FILE]
         row_problems.append(f"{seed.display}: {hidden} more problems like these")
     return row_problems
+
+
+def _size_problem(seed: SeedFile) -> str | None:
+    """A file that is not a plain file, or larger than any seed should be, is
+    refused before a byte of it is read."""
+    if not seed.path.is_file():
+        return (
+            f"{seed.display}: this is not a plain file (a folder, a device or a "
+            "broken link); put the CSV file itself there"
+        )
+    size = seed.path.stat().st_size
+    if size > MAX_SEED_BYTES:
+        return (
+            f"{seed.display}: the file is {size / 1_000_000:,.1f} MB, larger than the "
+            f"{MAX_SEED_BYTES / 1_000_000:,.0f} MB a seed may be (seeds hold the "
+            "answer's tables, tens of rows each); nothing of it was read. Check "
+            "that this is the right file: restore it (for example with `git "
+            "checkout -- <the file>`) or copy the rows again from the published "
+            "answer"
+        )
+    return None
 
 
 def _expected_header(seed: SeedFile) -> str:
@@ -184,7 +218,8 @@ def _row_problems(seed: SeedFile, content: CsvContent) -> list[str]:
         for name, value in zip(header, values, strict=True):
             problem = _value_problem(seed.column_types.get(name, ""), value.strip())
             if problem:
-                problems.append(f"{where}: column '{name}' holds '{value}', {problem}")
+                shown = visible(value) if visible(value) != value else f"'{value}'"
+                problems.append(f"{where}: column '{name}' holds {shown}, {problem}")
     return problems
 
 

@@ -9,6 +9,7 @@ once, a scratch folder per build, and failed builds kept aside for inspection.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl  # POSIX only, like the rename-over-an-open-file the publishing relies on
 import os
 import shutil
@@ -44,6 +45,7 @@ def exclusive_lock(
     """
     publish_folder.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(publish_folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    held = False
     try:
         deadline = time.monotonic() + wait_seconds
         told = False
@@ -60,8 +62,12 @@ def exclusive_lock(
                 time.sleep(0.25)
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        held = True
         yield descriptor
     finally:
+        if held:  # empty again: a finished build leaves the disk as it found it
+            with contextlib.suppress(OSError):
+                os.ftruncate(descriptor, 0)
         os.close(descriptor)  # releases the lock if we held it
 
 

@@ -5,13 +5,22 @@ correctly instead, with the same figures as the original."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from conftest import run_build
+from conftest import copy_project, run_build
+from ook_uw_zaak.seed_checks import MAX_SEED_BYTES
 from publish_helpers import (
     PUBLISHED_FILE_NAME,
     kept_build,
@@ -63,9 +72,84 @@ class BadInput:
     expected: tuple[str, ...]  # what the message must say: file, line or row, fix
     caught_by_dbt: bool  # False: refused by the pre-flight check, before dbt runs
     encoding: str = "utf-8"
+    also: tuple[tuple[str, Callable[[str], str]], ...] = ()  # more files changed
 
+
+def _drop_lines(*starts: str) -> Callable[[str], str]:
+    """A change that removes every line starting with one of `starts` (each must
+    match at least one line)."""
+
+    def change(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        for start in starts:
+            assert any(line.startswith(start) for line in lines), start
+        return "".join(line for line in lines if not line.startswith(starts))
+
+    return change
+
+
+INFO_SESSION_TOTALS = "seeds/answer/answer_info_session_totals.csv"
+ESCAN_TOTALS = "seeds/answer/answer_escan_totals.csv"
+VISITOR_TOTALS = "seeds/answer/answer_website_visitor_totals.csv"
 
 BAD_INPUTS = {
+    "year-removed": BadInput(
+        INFO_SESSIONS,
+        _drop_lines("ANT,2019", "LIM,2019", "OVL,2019", "VBR,2019", "WVL,2019"),
+        (
+            f"{INFO_SESSIONS}: the info sessions of 2019 are missing (no row for any "
+            "province; the answer prints it); expected one line per province (ANT, "
+            "LIM, OVL, VBR, WVL) such as `ANT,2019,<sess>,<deeln>,<question>`",
+            f"{INFO_SESSION_TOTALS}: the totals row of 2019 is missing",
+        ),
+        caught_by_dbt=False,
+        also=((INFO_SESSION_TOTALS, _drop_lines("tot,2019")),),
+    ),
+    "totals-row-removed": BadInput(
+        INFO_SESSION_TOTALS,
+        _drop_lines("tot,2018"),
+        (
+            f"{INFO_SESSION_TOTALS}: the totals row of 2018 is missing (the answer "
+            "prints it); expected a line `tot,2018,<sessions>,<participants>,2`",
+        ),
+        caught_by_dbt=False,
+    ),
+    "last-period-removed-with-totals-adjusted": BadInput(
+        ESCANS,
+        _drop_lines("2020,"),
+        (
+            f"{ESCANS}: the periods end on 2019-12-31 (line 5), but the answer "
+            "reports up to 2020-12-31: the period(s) after 2019-12-31 are missing; "
+            "expected after line 5",
+            f"{WEBSITE_VISITORS}: the periods end on 2019-12-31 (line 5)",
+        ),
+        caught_by_dbt=False,
+        also=(
+            (WEBSITE_VISITORS, _drop_lines("2020,")),
+            (ESCAN_TOTALS, _replace("Totaal,3091,", "Totaal,2445,")),
+            (VISITOR_TOTALS, _replace("Totaal,176260,", "Totaal,120462,")),
+        ),
+    ),
+    "first-period-removed": BadInput(
+        ESCANS,
+        _drop_lines("nov 2015"),
+        (
+            f"{ESCANS}: the periods start on 2017-01-01 (line 2), but the answer's "
+            "first period starts on 2015-11-01: the period(s) before 2017-01-01 are "
+            "missing",
+        ),
+        caught_by_dbt=False,
+        also=((ESCAN_TOTALS, _replace("Totaal,3091,", "Totaal,1953,")),),
+    ),
+    "province-code-with-a-trailing-space": BadInput(
+        INFO_SESSIONS,
+        _replace("\nANT,2018,", "\nANT ,2018,"),
+        (
+            f"{INFO_SESSIONS}, line 2: column 'province_code' holds 'ANT\u2420', which "
+            "has characters around the code; write 'ANT'",
+        ),
+        caught_by_dbt=False,
+    ),
     "negative-count": BadInput(
         INFO_SESSIONS,
         _replace("\nOVL,2018,25,853,2\n", "\nOVL,2018,-25,853,2\n"),
@@ -249,6 +333,9 @@ def test_bad_input_is_refused(
     seed = project_copy / case.file
     changed = case.change(seed.read_text(encoding="utf-8"))
     seed.write_bytes(changed.encode(case.encoding))
+    for other_file, change in case.also:
+        other = project_copy / other_file
+        other.write_text(change(other.read_text(encoding="utf-8")), encoding="utf-8")
 
     result = run_build(project_copy)
     output = output_of(result)
@@ -282,3 +369,201 @@ def test_byte_order_mark_and_windows_line_endings_are_read_correctly(
     assert result.returncode == 0, output_of(result)
     published = project_copy / PUBLISHED_FILE_NAME
     assert mart_contents(published) == mart_contents(built_warehouse)
+
+
+def _usage(path: Path) -> int:
+    return shutil.disk_usage(path).used
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a file system of its own with little space (a tmpfs)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip("needs root to mount a small file system (tmpfs)")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_full_disk_is_named_with_the_space_a_build_needs(
+    small_disk: Path, built_warehouse: Path
+) -> None:
+    project = copy_project(small_disk / "project")
+    published = with_published_file(project, built_warehouse)
+    before, used_before = sha256(published), _usage(small_disk)
+
+    result = run_build(project)
+    output = output_of(result)
+
+    assert result.returncode == 1, output
+    assert "The disk that holds the project folder is full: " in output
+    assert "MB free, and a build needs about 64 MB" in output
+    assert "Free some space on that disk and build again" in output
+    assert f"The published file {PUBLISHED_FILE_NAME} is unchanged" in output
+    assert sha256(published) == before
+    assert _usage(small_disk) <= used_before
+
+
+def test_disk_filling_up_during_the_build_leaves_no_scratch_build(
+    small_disk: Path, built_warehouse: Path
+) -> None:
+    """The disk fills up while dbt runs (another program writes a large file): the
+    build says the disk is full and removes its scratch build, so that once the
+    other file is gone the disk is no fuller than before the build."""
+    subprocess.run(["mount", "-o", "remount,size=96m", str(small_disk)], check=True)
+    project = copy_project(small_disk / "project")
+    published = with_published_file(project, built_warehouse)
+    before, used_before = sha256(published), _usage(small_disk)
+    env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert build.stdout is not None
+    printed = []
+    for line in build.stdout:
+        printed.append(line)
+        if line.startswith("2/4"):
+            break
+    filler = small_disk / "another-program.bin"
+    # Fill the disk to the last block (unbuffered, so closing writes nothing more).
+    with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
+        while True:
+            handle.write(b"\0" * 1024 * 1024)
+    output = "".join(printed) + build.stdout.read()
+    assert build.wait(timeout=600) == 1, output
+    filler.unlink()
+
+    assert "The disk that holds the project folder is full: " in output
+    assert "The unfinished build was removed" in output
+    assert f"The published file {PUBLISHED_FILE_NAME} is unchanged" in output
+    assert sha256(published) == before
+    assert not list((project / ".publish").glob("failed-*"))
+    assert _usage(small_disk) <= used_before
+
+
+def test_oversized_seed_is_refused_at_once(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    """A seed beyond the documented size is refused from its size alone (the file
+    here is sparse: its size is what counts, nothing of it is read)."""
+    published = with_published_file(project_copy, built_warehouse)
+    before = sha256(published)
+    seed = project_copy / INFO_SESSIONS
+    with seed.open("r+b") as handle:
+        handle.truncate(MAX_SEED_BYTES + 1)
+
+    result = run_build(project_copy)
+    output = output_of(result)
+
+    assert result.returncode == 1, output
+    assert (
+        f"{INFO_SESSIONS}: the file is 10.0 MB, larger than the 10 MB a seed may be"
+    ) in output
+    assert "nothing of it was read" in output
+    assert "nothing was built" in output
+    assert sha256(published) == before
+
+
+def test_read_only_project_folder_gets_one_sentence(
+    project_copy: Path, built_warehouse: Path, tmp_path: Path
+) -> None:
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to build as an unprivileged user")
+    published = with_published_file(project_copy, built_warehouse)
+    before = sha256(published)
+    # User nobody may read the project (and traverse the folders to it) but not
+    # write in it.
+    for folder in [tmp_path, *tmp_path.parents]:
+        if folder == Path(tempfile.gettempdir()) or folder == Path("/"):
+            break
+        folder.chmod(stat.S_IMODE(folder.stat().st_mode) | stat.S_IXOTH)
+    env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
+    result = subprocess.run(
+        [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+        + [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+        cwd=project_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = output_of(result)
+
+    assert result.returncode == 2, output
+    assert output.strip() == (
+        f"The build cannot write in the project folder ({project_copy}): make it "
+        "writable for this user (the build keeps its scratch files in .publish/ and "
+        "publishes ook_uw_zaak.duckdb, release and releases/ in the project "
+        "folder), or build in a writable copy of the project; nothing was changed."
+    )
+    assert "Traceback" not in output
+    assert sha256(published) == before
+
+
+def test_complete_new_year_is_published_and_no_longer_pending(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    """Growth: 2020 info sessions for all five provinces with a totals row are
+    accepted, and 2020 is then reported (not pending) in every mart."""
+    sessions = project_copy / INFO_SESSIONS
+    sessions.write_text(
+        sessions.read_text(encoding="utf-8")
+        + "ANT,2020,5,100,2\nLIM,2020,4,80,2\nOVL,2020,6,120,2\n"
+        + "VBR,2020,2,40,2\nWVL,2020,7,140,2\n",
+        encoding="utf-8",
+    )
+    totals = project_copy / INFO_SESSION_TOTALS
+    totals.write_text(
+        totals.read_text(encoding="utf-8") + "tot,2020,24,480,2\n", encoding="utf-8"
+    )
+    with duckdb.connect(str(built_warehouse), read_only=True) as before:
+        assert _pending_2020(before), "2020 was not pending before: update this test"
+
+    result = run_build(project_copy)
+
+    assert result.returncode == 0, output_of(result)
+    published = project_copy / PUBLISHED_FILE_NAME
+    with duckdb.connect(str(published), read_only=True) as connection:
+        assert _pending_2020(connection) == []
+        row = connection.execute(
+            "select sessions, participants from marts.fct_info_sessions_by_year "
+            "where calendar_year = 2020"
+        ).fetchone()
+        assert row == (24, 480)
+
+
+def _pending_2020(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Where a mart still calls 2020 pending: a row of 2020 with a 'pending'
+    status, or 2020 among the years pending."""
+    found = []
+    tables = connection.execute(
+        "select table_name from duckdb_tables() where schema_name = 'marts'"
+    ).fetchall()
+    for (table,) in tables:
+        cursor = connection.execute(f"select * from marts.{table}")
+        columns = [d[0] for d in cursor.description]
+        for row in cursor.fetchall():
+            values = dict(zip(columns, row, strict=True))
+            is_2020 = 2020 in values.values()
+            for name, value in values.items():
+                if not isinstance(value, str):
+                    continue
+                if (is_2020 and value == "pending") or (
+                    "years_pending" in name and "2020" in value
+                ):
+                    found.append(f"{table}.{name}")
+    return sorted(set(found))
