@@ -21,7 +21,7 @@ $(VENV)/.synced: pyproject.toml uv.lock
 		$(PYTHON) -m venv $(VENV) && \
 		$(VENV)/bin/python -m pip install --quiet "uv==$(UV_BOOTSTRAP_VERSION)"; \
 	fi
-	$(UV) sync --frozen --extra spark
+	$(UV) sync --frozen --extra spark --extra spark-cluster
 	@touch $@
 
 build: $(VENV)/.synced  ## build, test and publish the warehouse into ook_uw_zaak.duckdb
