@@ -30,6 +30,10 @@ SINGLE_FILES = (
     ("checksums", "SHA256SUMS"),
     ("release", RELEASE_ID_FILE),
 )
+# Written by the release's build after the pages, over every other file (these
+# pages included): linked from a page inside the release even though it does not
+# exist yet when the page is written.
+WRITTEN_AFTER_PAGES = ("SHA256SUMS",)
 # Licence files: their names are the release build's to choose.
 LICENCE_PATTERNS = ("LICEN[CS]E*", "licen[cs]e*")
 
@@ -37,11 +41,11 @@ LICENCE_PATTERNS = ("LICEN[CS]E*", "licen[cs]e*")
 @dataclass(frozen=True)
 class Link:
     """A file of the release: its name as shown, its address relative to the page,
-    and its size in bytes."""
+    and its size in bytes (None for a file written after the page)."""
 
     name: str
     href: str
-    size: int
+    size: int | None
 
 
 def _href(target: Path, page_dir: Path) -> str:
@@ -97,11 +101,14 @@ class PageLinks:
     def single_files(self) -> list[tuple[str, Link]]:
         if self.release is None:
             return []
-        return [
-            (key, self._link(self.release / name, name))
-            for key, name in SINGLE_FILES
-            if (self.release / name).is_file()
-        ]
+        links = []
+        for key, name in SINGLE_FILES:
+            target = self.release / name
+            if target.is_file():
+                links.append((key, self._link(target, name)))
+            elif self.is_release and name in WRITTEN_AFTER_PAGES:
+                links.append((key, Link(name, _href(target, self.page_dir), None)))
+        return links
 
     def release_id(self) -> str | None:
         """The release's identifier, from its RELEASE file: the first line, shown
