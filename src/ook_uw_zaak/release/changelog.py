@@ -1,0 +1,165 @@
+"""CHANGELOG.md: what changed in the figures since the previous release, mart by
+mart: rows added or removed (named by their key) and every changed value (old and
+new), or that nothing changed. It compares the CSV files of the two releases,
+which the same writer produced, so equal figures are equal text."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ook_uw_zaak.release.contents import Mart
+from ook_uw_zaak.release.metadata import RELEASE_FILE
+from ook_uw_zaak.release.tables import CSV_FOLDER, csv_path
+
+CHANGELOG_FILE = "CHANGELOG.md"
+NOTHING_CHANGED = "Niets gewijzigd. / Nothing changed."
+EMPTY = "(leeg / empty)"
+
+Row = dict[str, str]
+
+
+@dataclass
+class MartChanges:
+    mart: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    new_mart: bool = False
+
+    def any(self) -> bool:
+        return bool(
+            self.added or self.removed or self.changed or self.columns or self.new_mart
+        )
+
+
+def release_id_of(release_dir: Path) -> str:
+    path = release_dir / RELEASE_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    return release_dir.name
+
+
+def compare(release_dir: Path, previous: Path, marts: list[Mart]) -> list[MartChanges]:
+    changes = []
+    names = {mart.name for mart in marts}
+    for mart in marts:
+        changes.append(_compare_mart(release_dir, previous, mart))
+    for old in sorted((previous / CSV_FOLDER).glob("*.csv")):
+        if old.stem not in names:
+            changes.append(
+                MartChanges(mart=old.stem, removed=["(hele tabel / whole table)"])
+            )
+    return changes
+
+
+def _compare_mart(release_dir: Path, previous: Path, mart: Mart) -> MartChanges:
+    result = MartChanges(mart=mart.name)
+    old_file = previous / csv_path(mart)
+    if not old_file.is_file():
+        result.new_mart = True
+        return result
+    old_header, old_rows = _read(old_file)
+    new_header, new_rows = _read(release_dir / csv_path(mart))
+    for column in new_header:
+        if column not in old_header:
+            result.columns.append(f"kolom toegevoegd / column added: `{column}`")
+    for column in old_header:
+        if column not in new_header:
+            result.columns.append(f"kolom verwijderd / column removed: `{column}`")
+    key = [c for c in mart.primary_key if c in old_header] or None
+    old_by_key = _by_key(old_rows, key or old_header)
+    new_by_key = _by_key(new_rows, key or new_header)
+    for row_key, row in new_by_key.items():
+        if row_key not in old_by_key:
+            result.added.append(_describe(row_key, row, key))
+    for row_key, row in old_by_key.items():
+        if row_key not in new_by_key:
+            result.removed.append(_describe(row_key, row, key))
+    shared = [c for c in new_header if c in old_header]
+    for row_key, new_row in new_by_key.items():
+        old_row = old_by_key.get(row_key)
+        if old_row is None:
+            continue
+        for column in shared:
+            if old_row[column] != new_row[column]:
+                result.changed.append(
+                    f"{_key_text(row_key, key or new_header)}: `{column}` "
+                    f"{old_row[column] or EMPTY} → {new_row[column] or EMPTY}"
+                )
+    return result
+
+
+def _read(path: Path) -> tuple[list[str], list[Row]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        reader = csv.DictReader(stream)
+        rows = list(reader)
+        return list(reader.fieldnames or []), rows
+
+
+def _by_key(rows: list[Row], key: list[str]) -> dict[tuple[str, ...], Row]:
+    return {tuple(row.get(column, "") for column in key): row for row in rows}
+
+
+def _key_text(row_key: tuple[str, ...], key: list[str]) -> str:
+    return ", ".join(
+        f"{column}={value}" for column, value in zip(key, row_key, strict=True)
+    )
+
+
+def _describe(row_key: tuple[str, ...], row: Row, key: list[str] | None) -> str:
+    if key:
+        return _key_text(row_key, key)
+    return ", ".join(f"{column}={value}" for column, value in row.items())
+
+
+def write_changelog(
+    release_dir: Path, previous: Path | None, marts: list[Mart], release_id: str
+) -> Path:
+    lines = [
+        "# Wijzigingen in de cijfers / Changes in the figures",
+        "",
+        f"Release {release_id}",
+        "",
+    ]
+    if previous is None:
+        lines += [
+            "Eerste release: er is geen vorige release om mee te vergelijken. / "
+            "First release: there is no previous release to compare with.",
+        ]
+    elif not (previous / CSV_FOLDER).is_dir():
+        lines += [
+            f"De vorige release ({release_id_of(previous)}) heeft geen CSV-bestanden "
+            "om mee te vergelijken. / The previous release "
+            f"({release_id_of(previous)}) has no CSV files to compare with.",
+        ]
+    else:
+        lines += [
+            f"Vergeleken met de vorige release / Compared with the previous release: "
+            f"{release_id_of(previous)}",
+            "",
+        ]
+        changes = [
+            change for change in compare(release_dir, previous, marts) if change.any()
+        ]
+        if not changes:
+            lines.append(NOTHING_CHANGED)
+        for change in changes:
+            lines += _section(change)
+    path = release_dir / "CHANGELOG.md"
+    path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
+    return path
+
+
+def _section(change: MartChanges) -> list[str]:
+    lines = [f"## {change.mart}", ""]
+    if change.new_mart:
+        lines.append("- nieuwe tabel / new table")
+    lines += [f"- {text}" for text in change.columns]
+    lines += [f"- rij toegevoegd / row added: {text}" for text in change.added]
+    lines += [f"- rij verwijderd / row removed: {text}" for text in change.removed]
+    lines += [f"- gewijzigd / changed: {text}" for text in change.changed]
+    lines.append("")
+    return lines

@@ -1,0 +1,178 @@
+"""What a release holds, read from dbt's manifest: the marts the exposure
+`open_data_release` depends on, each with its contract (columns, data types,
+descriptions), its primary key (from its unique tests) and its row order."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ook_uw_zaak.release.texts import MART_DESCRIPTIONS_NL
+
+RELEASE_EXPOSURE = "open_data_release"
+
+# (is a combination of columns, the key's columns)
+KeyCandidates = tuple[bool, tuple[str, ...]]
+
+# dbt contract data types -> the Frictionless Table Schema field type.
+FIELD_TYPES = {
+    "varchar": "string",
+    "text": "string",
+    "integer": "integer",
+    "bigint": "integer",
+    "double precision": "number",
+    "double": "number",
+    "date": "date",
+    "boolean": "boolean",
+}
+
+
+class ReleaseContentError(RuntimeError):
+    """The manifest does not describe a releasable set of marts."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    data_type: str
+    description: str
+    description_nl: str | None
+    required: bool
+
+    @property
+    def field_type(self) -> str:
+        return FIELD_TYPES[self.data_type]
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    schema: str
+    description: str
+    description_nl: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    order_by: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def select_sql(self) -> str:
+        """The query that reads the mart in the release's row order. Every name in
+        it comes from the manifest and is checked to be a plain identifier."""
+        columns = ", ".join(_quoted(name) for name in self.column_names)
+        order = ", ".join(_quoted(name) for name in self.order_by) or "all"
+        return (
+            f"select {columns} from {_quoted(self.schema)}.{_quoted(self.name)} "
+            f"order by {order}"
+        )
+
+
+def read_marts(manifest_path: Path) -> list[Mart]:
+    """The released marts, in the order the exposure lists them."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    exposures = [
+        exposure
+        for exposure in manifest.get("exposures", {}).values()
+        if exposure.get("name") == RELEASE_EXPOSURE
+    ]
+    if len(exposures) != 1:
+        raise ReleaseContentError(
+            f"{manifest_path} has no exposure named {RELEASE_EXPOSURE}: it lists "
+            "the marts a release publishes (models/marts/_release__exposures.yml)."
+        )
+    unique_keys = _unique_keys(manifest)
+    marts = []
+    for unique_id in exposures[0]["depends_on"]["nodes"]:
+        node = manifest["nodes"][unique_id]
+        marts.append(_mart(node, unique_keys.get(unique_id, (False, ()))))
+    return marts
+
+
+def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
+    name = node["name"]
+    if not node.get("config", {}).get("contract", {}).get("enforced"):
+        raise ReleaseContentError(
+            f"The mart {name} has no enforced contract: a released mart must declare "
+            "every column's data type."
+        )
+    columns = []
+    for column in node["columns"].values():
+        data_type = (column.get("data_type") or "").lower()
+        if data_type not in FIELD_TYPES:
+            raise ReleaseContentError(
+                f"Column {name}.{column['name']} has data type {data_type!r}, which "
+                f"the release does not map; known: {', '.join(FIELD_TYPES)}."
+            )
+        required = any(
+            constraint.get("type") == "not_null"
+            for constraint in column.get("constraints", [])
+        )
+        columns.append(
+            Column(
+                name=_identifier(column["name"]),
+                data_type=data_type,
+                description=" ".join(column.get("description", "").split()),
+                description_nl=column.get("meta", {}).get("description_nl"),
+                required=required,
+            )
+        )
+    primary_key = _primary_key([column.name for column in columns], key_candidates)
+    meta = node.get("config", {}).get("meta", {})
+    order_by = tuple(_identifier(c) for c in meta.get("release_order_by", []))
+    return Mart(
+        name=_identifier(name),
+        schema=_identifier(node["schema"]),
+        description=" ".join(node.get("description", "").split()),
+        description_nl=MART_DESCRIPTIONS_NL.get(name, ""),
+        columns=tuple(columns),
+        primary_key=primary_key,
+        order_by=order_by,
+    )
+
+
+def _primary_key(names: list[str], candidates: KeyCandidates) -> tuple[str, ...]:
+    is_combination, columns = candidates
+    if not columns or any(column not in names for column in columns):
+        return ()
+    if is_combination:
+        return columns
+    return (next(name for name in names if name in columns),)
+
+
+def _unique_keys(manifest: dict[str, Any]) -> dict[str, KeyCandidates]:
+    """Each model's key: (True, the columns of its unique_combination_of_columns
+    test), or else (False, every column with both a unique and a not_null test),
+    of which the mart takes the first in its column order."""
+    unique: dict[str, set[str]] = {}
+    not_null: dict[str, set[str]] = {}
+    keys: dict[str, KeyCandidates] = {}
+    for node in manifest["nodes"].values():
+        model = node.get("attached_node")
+        test = node.get("test_metadata")
+        if node.get("resource_type") != "test" or not test or model is None:
+            continue
+        if test["name"] == "unique":
+            unique.setdefault(model, set()).add(node["column_name"])
+        elif test["name"] == "not_null":
+            not_null.setdefault(model, set()).add(node["column_name"])
+        elif test["name"] == "unique_combination_of_columns":
+            arguments = test["kwargs"].get("arguments", test["kwargs"])
+            keys[model] = (True, tuple(arguments["combination_of_columns"]))
+    for model, columns in unique.items():
+        if model not in keys:
+            keys[model] = (False, tuple(sorted(columns & not_null.get(model, set()))))
+    return keys
+
+
+def _identifier(name: str) -> str:
+    if not name.replace("_", "").isalnum() or not name.isascii():
+        raise ReleaseContentError(f"{name!r} is not a plain identifier.")
+    return name
+
+
+def _quoted(name: str) -> str:
+    return f'"{_identifier(name)}"'

@@ -1,0 +1,81 @@
+"""docs/index.html: dbt's documentation site as one static page (`dbt docs
+generate --static`), generated from the released database, with the manifest the
+rest of the release is described from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
+from ook_uw_zaak.dbt_build import duckdb_target
+
+DOCS_PAGE = Path("docs") / "index.html"
+_DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"
+
+
+class DocsError(RuntimeError):
+    """dbt could not generate the documentation."""
+
+
+@contextmanager
+def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
+    """Run `dbt docs generate --static` against a copy of `database` (so the
+    released file is never opened for writing) and yield dbt's target folder,
+    which holds manifest.json, catalog.json and static_index.html."""
+    with tempfile.TemporaryDirectory(prefix="ook-uw-zaak-docs-") as scratch:
+        work = Path(scratch)
+        copy = work / PUBLISHED_FILE_NAME
+        shutil.copyfile(database, copy)
+        target = work / "target"
+        command = [
+            sys.executable,
+            "-c",
+            _DBT_MAIN,
+            "docs",
+            "generate",
+            "--static",
+            "--project-dir",
+            str(project_dir),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work / "logs"),
+            "--no-use-colors",
+            "--quiet",
+        ]
+        if (project_dir / "profiles.yml").is_file():
+            command += ["--profiles-dir", str(project_dir)]
+        name = duckdb_target(project_dir)
+        if name:
+            command += ["--target", name]
+        environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(copy)}
+        result = subprocess.run(
+            command,
+            cwd=project_dir,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        page = target / "static_index.html"
+        if result.returncode != 0 or not page.is_file():
+            output = (result.stdout + result.stderr).strip().splitlines()[-20:]
+            raise DocsError(
+                "dbt docs generate --static failed; what it printed last:\n  "
+                + "\n  ".join(output)
+            )
+        yield target
+
+
+def copy_docs_page(target: Path, release_dir: Path) -> Path:
+    destination = release_dir / DOCS_PAGE
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(target / "static_index.html", destination)
+    return destination

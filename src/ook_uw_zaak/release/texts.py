@@ -1,0 +1,212 @@
+"""The words of the release in Dutch and English: titles, the caveats readers must
+know, the data licence and the Dutch description of each released mart.
+
+The English descriptions of the marts and their columns come from dbt's manifest
+(the models' YAML); the Dutch ones of the marts are here, and a column's Dutch
+definition is read from its `meta.description_nl` where the YAML gives one.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TITLE: Final = {
+    "nl": "Het internet. Ook uw zaak. - de cijfers van het VLAIO-project (2015-2021)",
+    "en": (
+        "Het internet. Ook uw zaak. - the figures of the VLAIO programme (2015-2021)"
+    ),
+}
+
+DESCRIPTION: Final = {
+    "nl": (
+        "De cijfers van het VLAIO-project 'Het internet. Ook uw zaak.' "
+        "(e-commercesensibilisering van Vlaamse handelaars, november 2015 tot eind "
+        "2020) uit het schriftelijk antwoord van de minister in het Vlaams Parlement: "
+        "infosessies en deelnemers per provincie en jaar (2018 en 2019; 2020-2021 nog "
+        "niet gerapporteerd), e-scans en websitebezoekers per periode, de gedateerde "
+        "feiten, afgeleide cijfers en de controle tegen de gepubliceerde totalen. Wat "
+        "niet gerapporteerd is, staat als leeg, nooit als nul."
+    ),
+    "en": (
+        "The figures of the VLAIO programme 'Het internet. Ook uw zaak.' (e-commerce "
+        "awareness for Flemish retailers, November 2015 to the end of 2020) from the "
+        "minister's written answer in the Flemish Parliament: info sessions and "
+        "participants per province and year (2018 and 2019; 2020-2021 not yet "
+        "reported), e-scans and website visitors per period, the dated facts, derived "
+        "figures and the reconciliation with the published totals. A figure that was "
+        "not reported is empty, never zero."
+    ),
+}
+
+KEYWORDS: Final = {
+    "nl": [
+        "e-commerce",
+        "detailhandel",
+        "VLAIO",
+        "infosessies",
+        "e-scan",
+        "Vlaanderen",
+    ],
+    "en": ["e-commerce", "retail", "VLAIO", "info sessions", "e-scan", "Flanders"],
+}
+
+SOURCE: Final = {
+    "title": (
+        "Vlaams Parlement, schriftelijke vraag en antwoord: Digitale transformatie "
+        "ondernemers - Evaluatie project 'Het internet. Ook uw zaak.'"
+    ),
+    "note_nl": "Kopie in de broncode: docs/source/parliamentary_answer.txt",
+    "note_en": "Copy in the source code: docs/source/parliamentary_answer.txt",
+}
+
+PUBLISHER: Final = "ook_uw_zaak warehouse maintainers"
+
+# The caveats of the README, for the "Lees mij - Read me" sheet.
+CAVEATS: Final = [
+    (
+        "De eerste periode van e-scans en websitebezoekers duurt veertien maanden "
+        "(november 2015 tot december 2016). Vergelijk periodes met de cijfers per "
+        "maand.",
+        "The first period of e-scans and website visitors lasts fourteen months "
+        "(November 2015 to December 2016). Compare periods with the per-month "
+        "figures.",
+    ),
+    (
+        "De rapporteringen van de infosessies voor 2020-2021 moesten nog ingediend "
+        "worden (de periode werd door COVID-19 verlengd tot eind juni 2021). Die "
+        "jaren staan er met status 'pending' en lege cijfers; de totalen over de "
+        "looptijd tellen alleen de gerapporteerde jaren 2018 en 2019.",
+        "The 2020-2021 info-session reports were still to be submitted (COVID-19 "
+        "extended the period to the end of June 2021). Those years have status "
+        "'pending' and empty figures; the whole-run totals count the reported years "
+        "2018 and 2019 only.",
+    ),
+    (
+        "'Bezoekers' kunnen websitesessies zijn: het antwoord noemt de kolom zowel "
+        "'# sessies' als 'bezoekers'.",
+        "'Visitors' may be website sessions: the answer heads the column both "
+        "'# sessies' and 'bezoekers'.",
+    ),
+    (
+        "E-scans zijn niet gekoppeld aan adressen of gemeenten: er bestaat geen "
+        "verdeling per provincie (not_collected). Voor websitebezoekers vraagt de "
+        "vraag er geen en geeft het antwoord er geen (not_reported).",
+        "E-scans are not linked to addresses or municipalities: there is no "
+        "breakdown per province (not_collected). For website visitors the question "
+        "asks for none and the answer gives none (not_reported).",
+    ),
+    (
+        "Een leeg vak is een onbekend cijfer, geen nul.",
+        "An empty cell is an unknown figure, not a zero.",
+    ),
+    (
+        "Bevolking en gemeenten komen van Statbel, niet uit het antwoord; de "
+        "gemeentefusies van 2019 veranderen het aantal gemeenten tussen 2018 en 2019.",
+        "Population and municipalities come from Statbel, not from the answer; the "
+        "2019 municipal mergers change the number of municipalities between 2018 and "
+        "2019.",
+    ),
+]
+
+LICENCE: Final = {
+    "id": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+    "legal_code_url": "https://creativecommons.org/licenses/by/4.0/legalcode",
+    "eu_vocabulary": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+    "attribution": (
+        "Bron/Source: ook_uw_zaak warehouse, op basis van het schriftelijk antwoord "
+        "in het Vlaams Parlement over 'Het internet. Ook uw zaak.'"
+    ),
+}
+
+LICENCE_FILE: Final = "LICENSE-data.txt"
+
+LICENCE_NOTICE: Final = """\
+De gegevens van deze release / The data of this release
+========================================================
+
+Nederlands
+----------
+De bestanden van deze release (CSV, Parquet, Excel, het datapakket en de
+metadata) mogen vrij hergebruikt worden onder de licentie Creative Commons
+Naamsvermelding 4.0 Internationaal (CC BY 4.0), waarvan de volledige tekst
+hieronder volgt. Vermeld de bron, bijvoorbeeld:
+
+    {attribution}
+
+De cijfers zelf komen uit een openbaar document: het schriftelijk antwoord
+van de minister in het Vlaams Parlement. De referentiecijfers (bevolking,
+gemeenten) komen van Statbel.
+
+English
+-------
+The files of this release (CSV, Parquet, Excel, the data package and the
+metadata) may be reused freely under the Creative Commons Attribution 4.0
+International licence (CC BY 4.0), whose full text follows. Name the source,
+for example:
+
+    {attribution}
+
+The figures themselves come from a public document: the minister's written
+answer in the Flemish Parliament. The reference figures (population,
+municipalities) come from Statbel.
+
+The code that builds these files is licensed under the EUPL-1.2 (the file
+LICENSE of the source code).
+
+----------------------------------------------------------------------------
+
+"""
+
+# The Dutch description of each released mart (the English one is the model's).
+MART_DESCRIPTIONS_NL: Final = {
+    "fct_programme_whole_run": (
+        "Het project over de hele looptijd: totalen en verhoudingen, elk met de "
+        "periode die ze dekken, hun status en hun definitie. Eén rij per cijfer."
+    ),
+    "fct_info_sessions_by_year": (
+        "Infosessies en deelnemers per jaar (vraag 2); 2020 en 2021 'pending' met "
+        "lege cijfers. Eén rij per jaar."
+    ),
+    "fct_info_sessions_by_province": (
+        "Infosessies en deelnemers per provincie over de gerapporteerde jaren (2018 "
+        "en 2019): totalen, aandelen, verandering en rang. Eén rij per provincie."
+    ),
+    "fct_info_sessions_by_province_year": (
+        "Infosessies en deelnemers per provincie en jaar (vraag 2), met deelnemers "
+        "per sessie, aandelen, verandering en cijfers per inwoner. Eén rij per "
+        "provincie en jaar."
+    ),
+    "fct_online_activity_by_period": (
+        "E-scans (vraag 3) en websitebezoekers (vraag 4) per rapporteringsperiode, "
+        "per maand, per 1.000 bezoekers en cumulatief. Eén rij per periode."
+    ),
+    "fct_programme_overview_by_year": (
+        "Het project per kalenderjaar 2015-2021: alle cijfers naast elkaar, elk met "
+        "zijn beschikbaarheid. Eén rij per jaar."
+    ),
+    "fct_programme_facts": (
+        "De tijdlijn van het project: gedateerde en ongedateerde feiten uit het "
+        "antwoord, met de Nederlandse tekst waarop ze steunen. Eén rij per feit."
+    ),
+    "dim_province": (
+        "De vijf Vlaamse provincies: codes (antwoord, NIS, ISO 3166-2) en namen in "
+        "drie talen. Eén rij per provincie."
+    ),
+    "dim_reporting_period": (
+        "De rapporteringsperiodes van e-scans en websitebezoekers: label zoals "
+        "gedrukt, eerste en laatste dag, maanden. Eén rij per periode."
+    ),
+    "audit_published_total_reconciliation": (
+        "De controle: elk gepubliceerd totaal naast de som van zijn delen. Eén rij "
+        "per cijfer en bereik."
+    ),
+    "audit_data_availability": (
+        "Voor elk gevraagd cijfer en elke uitsplitsing: geeft het antwoord het "
+        "(available, partly_pending, pending, not_collected, not_reported) en "
+        "waarom. Eén rij per vraag, cijfer en uitsplitsing."
+    ),
+}
+
+README_SHEET: Final = "Lees mij - Read me"

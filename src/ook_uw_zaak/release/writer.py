@@ -1,0 +1,82 @@
+"""Write every file of a release into its folder, from a built warehouse.
+
+data/csv/<mart>.csv, data/parquet/<mart>.parquet   every released mart
+ook_uw_zaak.xlsx        a sheet per mart and "Lees mij - Read me"
+datapackage.json        Frictionless data package of the CSV files
+dcat.jsonld             DCAT-AP record
+LICENSE-data.txt        the data licence (CC BY 4.0)
+CITATION.cff, RELEASE   how to cite it, and the release identifier
+CHANGELOG.md            what changed in the figures since the previous release
+docs/index.html         dbt's documentation as one static page
+index.html, report/     the report pages (ook_uw_zaak.report), when installed
+SHA256SUMS              last: the checksum of every other file
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ook_uw_zaak.release.changelog import write_changelog
+from ook_uw_zaak.release.checksums import write_checksums
+from ook_uw_zaak.release.contents import read_marts
+from ook_uw_zaak.release.docs_page import copy_docs_page, generated_docs
+from ook_uw_zaak.release.metadata import (
+    write_citation,
+    write_datapackage,
+    write_dcat,
+    write_licence,
+    write_release_id,
+)
+from ook_uw_zaak.release.tables import write_tables
+from ook_uw_zaak.release.workbook import write_workbook
+
+ReportWriter = Callable[[Path, Path], None]
+
+
+def report_writer() -> ReportWriter | None:
+    """ook_uw_zaak.report.write_report_pages(database, release_dir), if the
+    installed package has it."""
+    try:
+        module = importlib.import_module("ook_uw_zaak.report")
+    except ImportError:
+        return None
+    return getattr(module, "write_report_pages", None)
+
+
+def write_release(
+    database: Path,
+    release_dir: Path,
+    previous_release: Path | None,
+    *,
+    project_dir: Path,
+    release_id: str | None = None,
+    created: datetime | None = None,
+) -> list[Path]:
+    """Write the release files of `database` into `release_dir` (which must exist);
+    compare the figures with `previous_release` (None for the first). Returns
+    every file of the release. Raises on any failure: the caller publishes
+    nothing then."""
+    release_id = release_id or release_dir.name
+    created = created or datetime.now(UTC).replace(microsecond=0)
+    with generated_docs(project_dir, database) as target:
+        marts = read_marts(target / "manifest.json")
+        copy_docs_page(target, release_dir)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        write_tables(connection, marts, release_dir)
+        write_workbook(connection, marts, release_dir, release_id, created)
+    write_datapackage(release_dir, marts, release_id, created)
+    write_licence(release_dir)
+    write_citation(release_dir, release_id, created)
+    write_release_id(release_dir, release_id)
+    write_changelog(release_dir, previous_release, marts, release_id)
+    write_dcat(release_dir, marts, release_id, created)
+    pages = report_writer()
+    if pages is not None:
+        pages(database, release_dir)
+    write_checksums(release_dir)
+    return sorted(p for p in release_dir.rglob("*") if p.is_file())

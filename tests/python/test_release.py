@@ -1,0 +1,321 @@
+"""The open-data release written from a built warehouse: every file holds exactly
+the marts' rows (read back and compared), the data package validates with
+frictionless, the workbook's figures are numeric cells, `sha256sum -c` passes, and
+the changelog says what changed since the previous release.
+
+The warehouse is built once per session (conftest's built_warehouse); the release
+is written from it once, into pytest's temporary folders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import frictionless
+import openpyxl
+import pytest
+import yaml
+
+from ook_uw_zaak.release import write_release
+from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
+from ook_uw_zaak.release.checksums import CHECKSUM_FILE
+from ook_uw_zaak.release.contents import Mart, read_marts
+from ook_uw_zaak.release.docs_page import generated_docs
+from ook_uw_zaak.release.texts import LICENCE_FILE, README_SHEET
+from ook_uw_zaak.release.workbook import WORKBOOK_FILE, sheet_names
+
+FIXED_NAMES = [
+    WORKBOOK_FILE,
+    "datapackage.json",
+    "dcat.jsonld",
+    "CITATION.cff",
+    LICENCE_FILE,
+    CHANGELOG_FILE,
+    "RELEASE",
+    "docs/index.html",
+    CHECKSUM_FILE,
+]
+# A mart that is not released, and why: a calendar for MetricFlow, not a figure.
+NOT_RELEASED = {"metricflow_time_spine"}
+
+
+@pytest.fixture(scope="session")
+def release(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("releases") / "test-release-1"
+    folder.mkdir()
+    write_release(built_warehouse, folder, None, project_dir=built_warehouse.parent)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def marts(release: Path, built_warehouse: Path) -> list[Mart]:
+    with generated_docs(built_warehouse.parent, built_warehouse) as target:
+        return read_marts(target / "manifest.json")
+
+
+def database_rows(database: Path, mart: Mart) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(mart.select_sql()).fetchall()
+
+
+def test_release_has_every_file(release: Path, marts: list[Mart]) -> None:
+    names = {
+        p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()
+    }
+    expected = set(FIXED_NAMES)
+    expected |= {f"data/csv/{mart.name}.csv" for mart in marts}
+    expected |= {f"data/parquet/{mart.name}.parquet" for mart in marts}
+    assert expected <= names
+    assert (release / "RELEASE").read_text(encoding="utf-8") == "test-release-1\n"
+
+
+def test_every_mart_but_the_time_spine_is_released(
+    built_warehouse: Path, marts: list[Mart]
+) -> None:
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        tables = {
+            name
+            for (name,) in connection.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts'"
+            ).fetchall()
+        }
+    assert {mart.name for mart in marts} == tables - NOT_RELEASED
+    assert "fct_programme_whole_run" in tables
+
+
+def test_csv_files_hold_exactly_the_marts_rows(
+    release: Path, built_warehouse: Path, marts: list[Mart]
+) -> None:
+    """Read back with Python's csv module, as a reader's program would, not with
+    the DuckDB that wrote them."""
+    for mart in marts:
+        path = release / "data" / "csv" / f"{mart.name}.csv"
+        text = path.read_bytes().decode("utf-8")  # UTF-8, or this raises
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=","))
+        assert rows[0] == mart.column_names
+        read_back = [
+            tuple(
+                _parsed(value, column.field_type)
+                for value, column in zip(row, mart.columns, strict=True)
+            )
+            for row in rows[1:]
+        ]
+        assert read_back == database_rows(built_warehouse, mart), mart.name
+
+
+def _parsed(value: str, field_type: str) -> Any:
+    if value == "":
+        return None
+    parse = {
+        "integer": int,
+        "number": float,
+        "date": date.fromisoformat,
+        "boolean": {"true": True, "false": False}.__getitem__,
+    }.get(field_type, str)
+    return parse(value)
+
+
+def test_csv_dates_are_iso_and_decimals_use_a_dot(release: Path) -> None:
+    text = (release / "data/csv/fct_programme_whole_run.csv").read_text("utf-8")
+    assert ",2015-11-01,2020-12-31,62," in text
+    assert ",31.660493827160494," in text  # 5129 / 162, a dot, never a comma
+    assert ",3091.0," in text
+
+
+def test_parquet_files_hold_exactly_the_marts_rows(
+    release: Path, built_warehouse: Path, marts: list[Mart]
+) -> None:
+    with duckdb.connect() as connection:
+        for mart in marts:
+            path = release / "data" / "parquet" / f"{mart.name}.parquet"
+            relation = connection.sql(f"select * from read_parquet('{path}')")
+            assert relation.columns == mart.column_names
+            assert relation.fetchall() == database_rows(built_warehouse, mart)
+
+
+def test_workbook_sheets_hold_the_marts_rows_as_numbers(
+    release: Path, built_warehouse: Path, marts: list[Mart]
+) -> None:
+    workbook = openpyxl.load_workbook(release / WORKBOOK_FILE)
+    names = sheet_names(marts)
+    assert workbook.sheetnames == [README_SHEET] + [names[m.name] for m in marts]
+    numeric_cells = 0
+    for mart in marts:
+        sheet = workbook[names[mart.name]]
+        rows = list(sheet.iter_rows())
+        assert [cell.value for cell in rows[0]] == mart.column_names
+        expected = database_rows(built_warehouse, mart)
+        assert len(rows) - 1 == len(expected), mart.name
+        for cells, values in zip(rows[1:], expected, strict=True):
+            for cell, value, column in zip(cells, values, mart.columns, strict=True):
+                where = f"{mart.name}.{column.name} row {cell.row}"
+                if value is None:
+                    assert cell.value is None, where  # empty, never 0
+                elif column.field_type in ("integer", "number"):
+                    assert cell.data_type == "n", where
+                    assert isinstance(cell.value, int | float), where
+                    # XlsxWriter writes 16 significant digits; Excel itself keeps
+                    # 15, so a double differs from the mart in its last bit at most.
+                    assert cell.value == pytest.approx(value, rel=1e-15), where
+                    assert isinstance(value, float) or cell.value == value, where
+                    numeric_cells += 1
+                elif column.field_type == "date":
+                    assert isinstance(cell.value, datetime), where
+                    assert cell.value.date() == value, where
+                else:
+                    assert cell.value == value, where
+    assert numeric_cells > 300
+
+
+def test_workbook_read_me_sheet_has_definitions_and_caveats_in_two_languages(
+    release: Path, marts: list[Mart]
+) -> None:
+    sheet = openpyxl.load_workbook(release / WORKBOOK_FILE)[README_SHEET]
+    text = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    flat = " ".join(str(cell) for row in text for cell in row if cell)
+    assert "Opgelet / Caveats" in flat
+    assert "een onbekend cijfer, geen nul" in flat
+    assert "an unknown figure, not a zero" in flat
+    defined = {(row[0], row[1]) for row in text if row[1] and row[4]}
+    names = sheet_names(marts)
+    for mart in marts:
+        for column in mart.columns:
+            assert (names[mart.name], column.name) in defined, column.name
+
+
+def test_data_package_validates_and_matches_the_contracts(
+    release: Path, marts: list[Mart]
+) -> None:
+    report = frictionless.validate(str(release / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    descriptor = json.loads((release / "datapackage.json").read_text("utf-8"))
+    assert descriptor["title_nl"].startswith("Het internet. Ook uw zaak.")
+    assert "figures" in descriptor["title_en"]
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    resources = {resource["name"]: resource for resource in descriptor["resources"]}
+    assert list(resources) == [mart.name for mart in marts]
+    for mart in marts:
+        fields = resources[mart.name]["schema"]["fields"]
+        assert [field["name"] for field in fields] == mart.column_names
+        assert all(field["description"] for field in fields), mart.name
+        assert resources[mart.name]["schema"].get("primaryKey"), mart.name
+
+
+def test_data_package_validation_fails_on_a_wrong_figure(
+    release: Path, tmp_path: Path
+) -> None:
+    """The validation is not a formality: a count that is not a number fails it."""
+    copy = tmp_path / "copy"
+    shutil.copytree(release, copy)
+    path = copy / "data/csv/fct_info_sessions_by_year.csv"
+    text = path.read_text("utf-8").replace(",89,", ",89x,", 1)
+    assert ",89x," in text
+    path.write_text(text, "utf-8")
+    assert not frictionless.validate(str(copy / "datapackage.json")).valid
+
+
+def test_checksums_cover_every_file_and_sha256sum_accepts_them(
+    release: Path,
+) -> None:
+    listed = [
+        line.split("  ", 1)[1]
+        for line in (release / CHECKSUM_FILE).read_text("utf-8").splitlines()
+    ]
+    files = sorted(
+        p.relative_to(release).as_posix()
+        for p in release.rglob("*")
+        if p.is_file() and p.name != CHECKSUM_FILE
+    )
+    assert listed == files
+    result = subprocess.run(
+        ["sha256sum", "--strict", "-c", CHECKSUM_FILE],
+        cwd=release,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": OK") == len(files)
+
+
+def test_dcat_record_and_citation(release: Path, marts: list[Mart]) -> None:
+    record = json.loads((release / "dcat.jsonld").read_text("utf-8"))
+    assert record["@type"] == "dcat:Dataset"
+    assert {t["@language"] for t in record["dct:title"]} == {"nl", "en"}
+    assert record["dct:license"]["@id"].endswith("CC_BY_4_0")
+    downloads = {d["dcat:downloadURL"]["@id"] for d in record["dcat:distribution"]}
+    for mart in marts:
+        assert f"data/csv/{mart.name}.csv" in downloads
+        assert f"data/parquet/{mart.name}.parquet" in downloads
+    for distribution in record["dcat:distribution"]:
+        path = release / distribution["dcat:downloadURL"]["@id"]
+        checksum = distribution["spdx:checksum"]["spdx:checksumValue"]
+        line = f"{checksum}  {distribution['dcat:downloadURL']['@id']}"
+        assert line in (release / CHECKSUM_FILE).read_text("utf-8"), path
+    citation = yaml.safe_load((release / "CITATION.cff").read_text("utf-8"))
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["version"] == "test-release-1"
+    assert citation["license"] == "CC-BY-4.0"
+    assert date.fromisoformat(str(citation["date-released"]))
+    licence = (release / LICENCE_FILE).read_text("utf-8")
+    assert "Creative Commons Attribution 4.0 International Public License" in licence
+    assert "Naamsvermelding" in licence
+
+
+def test_changelog_of_the_first_release(release: Path) -> None:
+    text = (release / CHANGELOG_FILE).read_text("utf-8")
+    assert "First release" in text
+
+
+def test_changelog_of_an_identical_rebuild_says_nothing_changed(
+    release: Path, built_warehouse: Path, tmp_path: Path
+) -> None:
+    second = tmp_path / "test-release-2"
+    second.mkdir()
+    before = _hashes(release)
+    write_release(built_warehouse, second, release, project_dir=built_warehouse.parent)
+    text = (second / CHANGELOG_FILE).read_text("utf-8")
+    assert "test-release-1" in text
+    assert NOTHING_CHANGED in text
+    assert "## " not in text
+    assert _hashes(release) == before  # the previous release is only read
+
+
+def test_changelog_names_the_row_and_values_of_a_changed_figure(
+    release: Path, built_warehouse: Path, tmp_path: Path
+) -> None:
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(built_warehouse, changed)
+    with duckdb.connect(str(changed)) as connection:
+        connection.execute(
+            "update marts.fct_programme_whole_run set metric_value = 3092 "
+            "where metric = 'escans'"
+        )
+        connection.execute(
+            "delete from marts.fct_info_sessions_by_province_year "
+            "where province_code = 'VBR' and calendar_year = 2019"
+        )
+    third = tmp_path / "test-release-3"
+    third.mkdir()
+    write_release(changed, third, release, project_dir=built_warehouse.parent)
+    text = (third / CHANGELOG_FILE).read_text("utf-8")
+    assert NOTHING_CHANGED not in text
+    assert "## fct_programme_whole_run" in text
+    assert "metric=escans: `metric_value` 3091.0 → 3092.0" in text
+    assert "province_code=VBR, calendar_year=2019" in text
+    assert "## fct_info_sessions_by_year" not in text
+
+
+def _hashes(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
