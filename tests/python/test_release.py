@@ -40,6 +40,9 @@ FIXED_NAMES = [
     CHANGELOG_FILE,
     "RELEASE",
     "docs/index.html",
+    "index.html",
+    "report/nl.html",
+    "report/en.html",
     CHECKSUM_FILE,
 ]
 # A mart that is not released, and why: a calendar for MetricFlow, not a figure.

@@ -14,8 +14,6 @@ SHA256SUMS              last: the checksum of every other file
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,18 +32,7 @@ from ook_uw_zaak.release.metadata import (
 )
 from ook_uw_zaak.release.tables import write_tables
 from ook_uw_zaak.release.workbook import write_workbook
-
-ReportWriter = Callable[[Path, Path], None]
-
-
-def report_writer() -> ReportWriter | None:
-    """ook_uw_zaak.report.write_report_pages(database, release_dir), if the
-    installed package has it."""
-    try:
-        module = importlib.import_module("ook_uw_zaak.report")
-    except ImportError:
-        return None
-    return getattr(module, "write_report_pages", None)
+from ook_uw_zaak.report import write_report_pages
 
 
 def write_release(
@@ -75,8 +62,6 @@ def write_release(
     write_release_id(release_dir, release_id)
     write_changelog(release_dir, previous_release, marts, release_id)
     write_dcat(release_dir, marts, release_id, created)
-    pages = report_writer()
-    if pages is not None:
-        pages(database, release_dir)
+    write_report_pages(database, release_dir)  # after the files its index links
     write_checksums(release_dir)
     return sorted(p for p in release_dir.rglob("*") if p.is_file())
