@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import sys
 from pathlib import Path
 
@@ -41,11 +42,11 @@ from ook_uw_zaak.duckdb_file import (
     write_compatible_copy,
 )
 from ook_uw_zaak.failure_summary import Outcome, read_outcome
+from ook_uw_zaak.release import write_release
 from ook_uw_zaak.releases import (
     RELEASE_LINK,
     RELEASES_FOLDER,
     Published,
-    ReleaseWriter,
     current_release,
     new_release_id,
     publish_release,
@@ -120,21 +121,21 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
-def write_release_files(release: Path, previous: Path | None) -> None:
+def write_release_files(
+    project_dir: Path, release: Path, previous: Path | None
+) -> None:
     """The hook where the files published beside the database are written.
 
     Called with the scratch folder of the new release, which holds the checked
     ook_uw_zaak.duckdb, and the folder of the release published before it (None
     at the first release). Whatever it writes into `release` is published with
     the database, read-only; an exception stops publishing and nothing changes.
-    Each function in RELEASE_FILE_WRITERS is called in turn.
+    It writes the open-data release (CSV, Parquet, Excel, data package, DCAT,
+    licence, citation, changelog, docs, report pages, checksums: ook_uw_zaak.release).
     """
-    for writer in RELEASE_FILE_WRITERS:
-        writer(release, previous)
-
-
-# The functions that write a release's files (see write_release_files).
-RELEASE_FILE_WRITERS: list[ReleaseWriter] = []
+    write_release(
+        release / PUBLISHED_FILE_NAME, release, previous, project_dir=project_dir
+    )
 
 
 def _build_and_publish(
@@ -191,11 +192,14 @@ def _build_and_publish(
         final = scratch_release / PUBLISHED_FILE_NAME
         write_compatible_copy(database, final, catalog=CATALOG)
         check_same_content(database, final, catalog=CATALOG)
-        say(f"4/4 Publishing release {scratch_release.name}...")
+        say(
+            f"4/4 Writing the release files (CSV, Parquet, Excel, metadata, docs, "
+            f"report) and publishing release {scratch_release.name}..."
+        )
         done = publish_release(
             project_dir,
             scratch_release,
-            write_release_files,
+            functools.partial(write_release_files, project_dir),
             publish_folder / STALE_LOGS_FOLDER,
         )
     except OSError as error:

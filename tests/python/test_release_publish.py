@@ -1,0 +1,113 @@
+"""The release files are published by `ook-uw-zaak build` together with the DuckDB
+file, in the same release folder and by the same atomic swap: a rebuild writes a
+changelog against the previous release, and a build that fails (in dbt, or while
+writing the release files) leaves the previous release byte-identical."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from conftest import run_build
+from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
+from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
+from ook_uw_zaak.release.checksums import CHECKSUM_FILE
+from ook_uw_zaak.releases import RELEASE_LINK, RELEASES_FOLDER
+from publish_helpers import output_of
+
+
+def with_published_release(project_dir: Path, built_warehouse: Path) -> Path:
+    """Put a copy of a built project's published release (the database and every
+    release file) into a project copy, with its links; return the release."""
+    source = built_warehouse.resolve().parent
+    release = project_dir / RELEASES_FOLDER / source.name
+    shutil.copytree(source, release, symlinks=True)
+    (project_dir / RELEASE_LINK).symlink_to(f"{RELEASES_FOLDER}/{source.name}")
+    (project_dir / PUBLISHED_FILE_NAME).symlink_to(
+        f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}"
+    )
+    return release
+
+
+def snapshot(project_dir: Path) -> dict[str, bytes]:
+    """Every file under releases/ and where the two links point."""
+    files = {
+        path.relative_to(project_dir).as_posix(): path.read_bytes()
+        for path in (project_dir / RELEASES_FOLDER).rglob("*")
+        if path.is_file()
+    }
+    for link in (RELEASE_LINK, PUBLISHED_FILE_NAME):
+        files[f"link {link}"] = os.readlink(project_dir / link).encode()
+    return files
+
+
+def sha256sum_check(release: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sha256sum", "--strict", "-c", CHECKSUM_FILE],
+        cwd=release,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_build_publishes_the_release_files_with_the_database(
+    built_warehouse: Path,
+) -> None:
+    release = built_warehouse.resolve().parent
+    assert release.parent.name == RELEASES_FOLDER
+    for name in (
+        "data/csv/fct_programme_whole_run.csv",
+        "ook_uw_zaak.xlsx",
+        "datapackage.json",
+        "dcat.jsonld",
+        "index.html",
+        CHANGELOG_FILE,
+    ):
+        assert (release / name).is_file(), name
+    check = sha256sum_check(release)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"{PUBLISHED_FILE_NAME}: OK" in check.stdout  # the database is covered
+    assert "First release" in (release / CHANGELOG_FILE).read_text("utf-8")
+
+
+def test_identical_rebuild_publishes_a_changelog_saying_nothing_changed(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    previous = with_published_release(project_copy, built_warehouse)
+    result = run_build(project_copy)
+    assert result.returncode == 0, output_of(result)
+    release = (project_copy / RELEASE_LINK).resolve()
+    assert release != previous.resolve()
+    changelog = (release / CHANGELOG_FILE).read_text("utf-8")
+    assert previous.name in changelog
+    assert NOTHING_CHANGED in changelog
+    check = sha256sum_check(release)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_failed_builds_leave_the_previous_release_byte_identical(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    with_published_release(project_copy, built_warehouse)
+    before = snapshot(project_copy)
+
+    # A failed data test: a negative count.
+    seed = project_copy / "seeds" / "answer" / "answer_info_sessions.csv"
+    original = seed.read_text("utf-8")
+    seed.write_text(original.replace("LIM,2019,9,249", "LIM,2019,-9,249"), "utf-8")
+    assert "LIM,2019,-9,249" in seed.read_text("utf-8")
+    result = run_build(project_copy)
+    assert result.returncode == 1, output_of(result)
+    assert snapshot(project_copy) == before
+    seed.write_text(original, "utf-8")
+
+    # dbt passes, but the release files cannot be written: the exposure that lists
+    # the released marts is gone.
+    (project_copy / "models" / "marts" / "_release__exposures.yml").unlink()
+    result = run_build(project_copy)
+    assert result.returncode == 1, output_of(result)
+    assert "open_data_release" in output_of(result)
+    assert snapshot(project_copy) == before
