@@ -191,6 +191,14 @@ def test_workbook_read_me_sheet_has_definitions_and_caveats_in_two_languages(
     for mart in marts:
         for column in mart.columns:
             assert (names[mart.name], column.name) in defined, column.name
+    # The headline mart's columns are defined in Dutch too (meta.description_nl).
+    dutch = {
+        row[1]
+        for row in text
+        if row[0] == "fct_programme_whole_run" and row[2] and row[3]
+    }
+    whole_run = next(m for m in marts if m.name == "fct_programme_whole_run")
+    assert dutch == set(whole_run.column_names)
 
 
 def test_data_package_validates_and_matches_the_contracts(

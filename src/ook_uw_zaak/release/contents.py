@@ -116,7 +116,10 @@ def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
                 name=_identifier(column["name"]),
                 data_type=data_type,
                 description=" ".join(column.get("description", "").split()),
-                description_nl=column.get("meta", {}).get("description_nl"),
+                description_nl=(
+                    column.get("config", {}).get("meta", {}).get("description_nl")
+                    or column.get("meta", {}).get("description_nl")
+                ),
                 required=required,
             )
         )
