@@ -16,7 +16,13 @@ from typing import Any
 
 import duckdb
 
-from ook_uw_zaak.seed_csv import CsvContent, CsvDecodeError, find_seeds, read
+from ook_uw_zaak.seed_csv import (
+    CsvContent,
+    CsvDecodeError,
+    find_seeds,
+    read,
+    visible,
+)
 
 MAX_ROWS_SHOWN = 20
 PASSED = {"success", "pass"}
@@ -307,7 +313,7 @@ def _show(value: object) -> str:
         return "(empty)"
     if isinstance(value, date | datetime):
         return value.isoformat()
-    return str(value)
+    return visible(str(value))  # 'ANT␠', not an invisible trailing space
 
 
 def cell_matches(cell: str, value: object) -> bool:

@@ -17,6 +17,8 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+import yaml
+
 from ook_uw_zaak.coverage import check_coverage
 from ook_uw_zaak.seed_csv import (
     UTF8_BOM,
@@ -31,11 +33,12 @@ from ook_uw_zaak.seed_csv import (
 
 # A file with many bad lines gets this many messages, then a count of the rest.
 MAX_PROBLEMS_PER_FILE = 10
-# The largest seed file a build reads (10 MB). The answer's tables are tens of rows
-# (the largest seed is under 5 KB); the benchmark's largest synthetic inputs
-# (10,000 times the published rows) stay under 3 MB. A larger file is refused at
-# once, from its size, without reading it.
-MAX_SEED_BYTES = 10_000_000
+# The largest seed file a build reads, unless dbt_project.yml sets the var
+# max_seed_bytes: 4 MB. The answer's tables are tens of rows (the largest seed is
+# under 5 KB). A larger file is refused at once, from its size, without reading it,
+# so that any input gets an answer fast (a seed of 4 MB already takes dbt a minute).
+MAX_SEED_BYTES = 4_000_000
+MAX_SEED_BYTES_VAR = "max_seed_bytes"
 
 _WHOLE_NUMBER_RANGES: dict[str, tuple[int, int]] = {
     "tinyint": (-(2**7), 2**7 - 1),
@@ -68,16 +71,26 @@ def check_seeds(project_dir: Path) -> list[str]:
     """Every problem found in the project's seed CSV files, one message each; when
     every file reads, also what they lack of the answer's declared coverage."""
     seeds, problems = find_seeds(project_dir)
+    limit = max_seed_bytes(project_dir)
     for seed in sorted(seeds, key=lambda s: s.display):
-        problems.extend(check_seed(seed))
+        problems.extend(check_seed(seed, limit))
     if not problems:
         problems.extend(check_coverage(project_dir, {s.name: s for s in seeds}))
     return problems
 
 
-def check_seed(seed: SeedFile) -> list[str]:
+def max_seed_bytes(project_dir: Path) -> int:
+    """The size limit of a seed file: the var max_seed_bytes, or 4 MB."""
+    try:
+        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
+        return int((project.get("vars") or {}).get(MAX_SEED_BYTES_VAR, MAX_SEED_BYTES))
+    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError):
+        return MAX_SEED_BYTES
+
+
+def check_seed(seed: SeedFile, limit: int = MAX_SEED_BYTES) -> list[str]:
     """The problems of one seed CSV file, each as 'file, line N: what; what to do'."""
-    size_problem = _size_problem(seed)
+    size_problem = _size_problem(seed, limit)
     if size_problem:
         return [size_problem]
     raw = seed.path.read_bytes()
@@ -112,7 +125,7 @@ def check_seed(seed: SeedFile) -> list[str]:
     return row_problems
 
 
-def _size_problem(seed: SeedFile) -> str | None:
+def _size_problem(seed: SeedFile, limit: int) -> str | None:
     """A file that is not a plain file, or larger than any seed should be, is
     refused before a byte of it is read."""
     if not seed.path.is_file():
@@ -121,10 +134,10 @@ def _size_problem(seed: SeedFile) -> str | None:
             "broken link); put the CSV file itself there"
         )
     size = seed.path.stat().st_size
-    if size > MAX_SEED_BYTES:
+    if size > limit:
         return (
             f"{seed.display}: the file is {size / 1_000_000:,.1f} MB, larger than the "
-            f"{MAX_SEED_BYTES / 1_000_000:,.0f} MB a seed may be (seeds hold the "
+            f"{limit / 1_000_000:,.0f} MB a seed may be (seeds hold the "
             "answer's tables, tens of rows each); nothing of it was read. Check "
             "that this is the right file: restore it (for example with `git "
             "checkout -- <the file>`) or copy the rows again from the published "

@@ -167,7 +167,9 @@ def visible(value: str) -> str:
     """`value` in quotes, with every character a reader cannot see named, for
     example 'ANT␠' for a trailing space; a plain value is returned as it is."""
     core = value.strip(" ")
-    if value == core and all(c.isprintable() and c not in _VISIBLE_NAMES for c in core):
+    if value == core and all(
+        c == " " or (c.isprintable() and c not in _VISIBLE_NAMES) for c in core
+    ):
         return value
     lead = len(value) - len(value.lstrip(" "))
     trail = len(value) - len(value.rstrip(" ")) if core else 0

@@ -101,6 +101,8 @@ def write_synthetic_seeds(project_dir: Path, factor: int) -> Synthetic:
         variables = {
             "programme_last_year": last_period_year,
             LAST_SCHEME_YEAR: last_info_year,
+            # Synthetic seeds grow past the published seeds' size limit (4 MB).
+            "max_seed_bytes": 1_000_000_000,
         }
         set_project_vars(project_dir, variables)
     return Synthetic(rows=seed_rows(project_dir), variables=variables)

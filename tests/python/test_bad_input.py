@@ -470,7 +470,7 @@ def test_oversized_seed_is_refused_at_once(
 
     assert result.returncode == 1, output
     assert (
-        f"{INFO_SESSIONS}: the file is 10.0 MB, larger than the 10 MB a seed may be"
+        f"{INFO_SESSIONS}: the file is 4.0 MB, larger than the 4 MB a seed may be"
     ) in output
     assert "nothing of it was read" in output
     assert "nothing was built" in output

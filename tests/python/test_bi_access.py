@@ -31,6 +31,7 @@ import yaml
 
 from conftest import REPO_ROOT
 from ook_uw_zaak.connect import (
+    AFTER_OPEN_STATEMENTS,
     cli_arguments,
     connect,
     sqlalchemy_connect_args,
@@ -408,3 +409,18 @@ def test_every_mart_is_an_exposure_dependency() -> None:
     unknown = sorted(depended_on - set(expected_marts()))
     assert not missing, f"marts that no exposure depends on: {missing}"
     assert not unknown, f"exposures depend on what is not a mart: {unknown}"
+
+
+def test_readme_recipes_are_the_tested_ones() -> None:
+    """The URI, connect_args and command line in the README are exactly those the
+    tests above open the file with."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    example = Path("/srv/warehouse/ook_uw_zaak.duckdb")
+    assert sqlalchemy_uri(example) in readme
+    assert json.dumps(sqlalchemy_connect_args()) in readme
+    arguments = cli_arguments(Path("ook_uw_zaak.duckdb"))
+    assert "duckdb " + " ".join(arguments[:2]) in readme  # -readonly -no-init
+    for flag, statement in zip(arguments[2:-1:2], arguments[3:-1:2], strict=True):
+        assert f'{flag} "{statement}"' in readme, statement
+    for statement in AFTER_OPEN_STATEMENTS:
+        assert statement + ";" in readme  # Evidence's initialize.sql

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ook_uw_zaak.failure_summary import cell_matches, line_ranges
-from ook_uw_zaak.seed_checks import MAX_PROBLEMS_PER_FILE, check_seeds
+from ook_uw_zaak.seed_checks import MAX_PROBLEMS_PER_FILE, MAX_SEED_BYTES, check_seeds
+from ook_uw_zaak.seed_csv import visible
 
 SEEDS_YAML = """
 version: 2
@@ -182,3 +183,44 @@ def test_csv_cells_are_matched_to_query_values(
     cell: str, value: object, same: bool
 ) -> None:
     assert cell_matches(cell, value) is same
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("ANT", "ANT"),
+        ("Antwerp (new)", "Antwerp (new)"),
+        ("ANT ", "'ANT\u2420'"),
+        (" ANT", "'\u2420ANT'"),
+        ("A\tB", "'A\u2409B'"),
+        ("ANT\u00a0", "'ANT<no-break space>'"),
+        ("A\u200bNT", "'A<zero-width space>NT'"),
+        ("\x07", "'<U+0007>'"),
+    ],
+)
+def test_invisible_characters_are_shown(value: str, shown: str) -> None:
+    assert visible(value) == shown
+
+
+def test_value_with_a_trailing_space_is_shown_visibly(project: Path) -> None:
+    problems = _problems(project, f"{HEADER}\nANT,2019-01-31,25 ,0.5,true\n")
+    assert problems == []  # spaces around a number are fine for dbt
+    problems = _problems(project, f"{HEADER}\nANT,2019-01-31,2 5\u00a0,0.5,true\n")
+    assert "column 'visits' holds '2 5<no-break space>'" in problems[0]
+
+
+def test_file_beyond_the_size_limit_is_refused_unread(project: Path) -> None:
+    csv_file = project / "data" / "counts.csv"
+    csv_file.write_text(f"{HEADER}\n{GOOD_LINE}\n")
+    with csv_file.open("r+b") as handle:
+        handle.truncate(MAX_SEED_BYTES + 1)
+    (problem,) = check_seeds(project)
+    assert problem.startswith("data/counts.csv: the file is 4.0 MB, larger than")
+
+
+def test_coverage_must_be_declared_where_the_answer_seeds_are(
+    project: Path,
+) -> None:
+    (project / "data" / "answer_info_sessions.csv").write_text("a\n1\n")
+    (problem,) = _problems(project, f"{HEADER}\n{GOOD_LINE}\n")
+    assert problem.startswith("dbt_project.yml (vars: answer_coverage) must declare")
