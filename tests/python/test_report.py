@@ -1,6 +1,6 @@
-"""The report in Dutch and English and the release's index page: rendered from the
-warehouse (built once, in a temporary copy) into a release folder, they need no
-network, draw every chart (in headless Chromium), link only files the release
+"""The report in Dutch and English and the release's index page, as the build
+writes them into the release it publishes (built once, in a temporary copy): they
+need no network, draw every chart (in headless Chromium), link only files the release
 holds, write numbers and dates the way each language does, and show the pending
 years as gaps, never as zero."""
 
@@ -10,6 +10,7 @@ import html
 import json
 import re
 import shutil
+import stat
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -46,19 +47,6 @@ INFO_SESSION_CHARTS = [
     "chart-participants-per-session",
     "chart-participants-per-100000-inhabitants",
 ]
-# Files of a release that its build writes beside the marts' CSV and Parquet files;
-# the test stands in for them with small files of its own.
-RELEASE_FILES = [
-    "ook_uw_zaak.xlsx",
-    "datapackage.json",
-    "dcat.jsonld",
-    "CITATION.cff",
-    "CHANGELOG.md",
-    "SHA256SUMS",
-    "LICENSE-data.txt",
-    "RELEASE",
-    "docs/index.html",
-]
 REPORT_PACKAGE = Path(__file__).resolve().parents[2] / "src/ook_uw_zaak/report"
 CHROMIUM = "/usr/bin/chromium"
 
@@ -83,39 +71,21 @@ document.body.appendChild(out);
 </script>"""
 
 
-def _marts(database: Path) -> list[str]:
-    with duckdb.connect(str(database), read_only=True) as connection:
-        return [
-            name
-            for (name,) in connection.execute(
-                "select table_name from information_schema.tables"
-                " where table_schema = 'marts' order by table_name"
-            ).fetchall()
-        ]
-
-
-def _fill_release(release: Path, database: Path, marts: list[str]) -> None:
-    """A release folder as the release's build leaves it: the published file, and
-    (stand-ins for) every mart as CSV and Parquet and the metadata files."""
-    release.mkdir(parents=True)
-    shutil.copyfile(database, release / "ook_uw_zaak.duckdb")
-    for folder, suffix in (("data/csv", "csv"), ("data/parquet", "parquet")):
-        (release / folder).mkdir(parents=True)
-        for mart in marts:
-            (release / folder / f"{mart}.{suffix}").write_text("stand-in\n")
-    for name in RELEASE_FILES:
-        (release / name).parent.mkdir(parents=True, exist_ok=True)
-        (release / name).write_text("stand-in\n")
-
-
 @pytest.fixture(scope="module")
 def release(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A release folder with the report pages written into it."""
-    folder = tmp_path_factory.mktemp("releases") / "20261127T000000Z"
-    _fill_release(folder, built_warehouse, _marts(built_warehouse))
-    (folder / "RELEASE").write_text(f"{folder.name}\n")
-    write_report_pages(folder / "ook_uw_zaak.duckdb", folder)
-    return folder
+    """A copy of the release the build published: every file of the release, with
+    the pages the build wrote into it (it calls write_report_pages before the
+    checksums). A writable copy, so that a test can put a measured copy of a page
+    beside it; the published release is read-only."""
+    published = built_warehouse.resolve().parent
+    assert (published / INDEX_FILE_NAME).is_file(), (
+        f"the build wrote no report pages into its release {published.name}"
+    )
+    copy = tmp_path_factory.mktemp("releases") / published.name
+    shutil.copytree(published, copy)
+    for path in [copy, *copy.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    return copy
 
 
 def _page_file(release: Path, name: str) -> Path:
@@ -163,6 +133,10 @@ def test_the_pages_are_where_the_release_expects_them(release: Path) -> None:
     assert '<html lang="nl">' in _page(release, "nl")
     assert '<html lang="en">' in _page(release, "en")
     assert f"Release <code>{release.name}</code>" in _page(release, "index")
+    # The checksums, written after the pages, cover them.
+    checksummed = (release / "SHA256SUMS").read_text(encoding="utf-8")
+    for page in ("index.html", "report/nl.html", "report/en.html"):
+        assert re.search(rf"^[0-9a-f]{{64}}  {re.escape(page)}$", checksummed, re.M)
 
 
 @pytest.mark.parametrize("name", [*LANGUAGES, "index"])
