@@ -1,13 +1,19 @@
 """Tell what a failed `dbt build` found, from dbt's run_results.json and
-manifest.json: each failing test with the file it guards, the offending rows (read
-again from the failed build's database) with their line numbers in the seed CSV
-files where a row can be matched, and what to fix."""
+manifest.json: for each failing test, the file it guards, what the failure means and
+what to fix (both from the test's `config.meta`), and its offending rows with their
+line numbers in the seed CSV files.
+
+The offending rows are read again from the failed build's database, bounded: at
+most MAX_ROWS_SHOWN rows, each query interrupted after QUERY_SECONDS, and seed files
+above MATCH_FILE_BYTES are not searched for line numbers; the summary always prints
+within seconds, even on a very large seed."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -25,17 +31,18 @@ from ook_uw_zaak.seed_csv import (
 )
 
 MAX_ROWS_SHOWN = 20
+QUERY_SECONDS = 10.0
+MATCH_FILE_BYTES = 5_000_000
 PASSED = {"success", "pass"}
-# dbt's status for what has nothing to run, such as an exposure: neither passed
-# nor failed.
-NOTHING_TO_RUN = {"no-op"}
+NOTHING_TO_RUN = {"no-op"}  # an exposure, for instance: neither passed nor failed
 TOTAL_LABELS = {"tot", "tot.", "total", "totaal", "totals", "som", "sum"}
-
+UNIT_TEST_FIX = (
+    "make the model give the expected rows, or correct the expected rows if the "
+    "model is right"
+)
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
-# Tests that flag a value not in a list; a totals label there is a pasted totals row.
-_VALUE_TESTS = {"accepted_values", "relationships"}
 # Test columns that hold a value of the tested column under another name.
-_RENAMED_COLUMNS = ("value_field", "unique_field", "from_field")
+_RENAMED_COLUMNS = ("value_field", "unique_field")
 
 
 @dataclass(frozen=True)
@@ -54,258 +61,231 @@ class Outcome:
 def read_outcome(project_dir: Path, target_dir: Path, database: Path) -> Outcome | None:
     """The outcome of the dbt run whose artifacts are in `target_dir`, or None
     when dbt stopped before it ran anything (no run_results.json)."""
-    results_file = target_dir / "run_results.json"
-    manifest_file = target_dir / "manifest.json"
-    if not results_file.is_file() or not manifest_file.is_file():
+    try:
+        results = json.loads((target_dir / "run_results.json").read_text("utf-8"))
+        manifest = json.loads((target_dir / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
         return None
-    results = json.loads(results_file.read_text(encoding="utf-8"))["results"]
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
-    explainer = _Explainer(project_dir, nodes, database)
+    seeds = {seed.name: seed for seed in find_seeds(project_dir)[0]}
     problems: list[str] = []
     passed = skipped = 0
-    try:
-        for result in results:
+    with _Reader(database) as reader:
+        for result in results["results"]:
             status = str(result.get("status"))
             if status in PASSED:
                 passed += 1
-            elif status in NOTHING_TO_RUN:
-                continue
             elif status == "skipped":
                 skipped += 1
-            else:
+            elif status not in NOTHING_TO_RUN:
                 node = nodes.get(result["unique_id"], {})
-                problems.append(explainer.explain(result, node))
-    finally:
-        explainer.close()
+                problems.append(_explain(result, node, nodes, seeds, reader))
     return Outcome(problems=problems, passed=passed, skipped=skipped)
 
 
-class _Explainer:
-    """Turns one failed dbt result into a paragraph of plain words."""
+def _explain(
+    result: dict[str, Any],
+    node: dict[str, Any],
+    nodes: dict[str, dict[str, Any]],
+    seeds: dict[str, Any],
+    reader: _Reader,
+) -> str:
+    kind, name = node.get("resource_type", "step"), node.get("name", "?")
+    source_file = node.get("original_file_path") or "dbt"
+    message = [f"  {line}" for line in (result.get("message") or "").splitlines()]
+    failed = result.get("status") in {"fail", "warn"}
+    if kind == "unit_test":
+        title = f"{source_file}: the unit test '{name}' of model '{node.get('model')}'"
+        return _block(f"{title} {'failed' if failed else 'could not run'}", message)
+    if kind != "test" or not failed:
+        title = f"{source_file}: {kind} '{name}' could not run"
+        return _block(title, message, "read the error above; it names what went wrong")
+    metadata = node.get("test_metadata") or {}
+    words = _Words(metadata.get("kwargs") or {}, node, nodes, seeds, reader)
+    meta = node.get("config", {}).get("meta") or node.get("meta") or {}
+    guarded = nodes.get(node.get("attached_node") or "", {})
+    title = f"{guarded.get('original_file_path') or source_file}: "
+    title += words.fill(meta.get("means", f"rows that break the test {source_file}"))
+    fix = words.fill(meta.get("fix", "check the rows listed against the answer"))
+    column = node.get("column_name")
+    test_type = metadata.get("name", "singular")
+    lines = [
+        f"  check: {test_type}{f' on column {column}' if column else ''} "
+        f"(dbt test {name})"
+    ]
+    rows, error = reader.rows(result.get("compiled_code") or node.get("compiled_code"))
+    if error:
+        lines.append(f"  the offending rows could not be read again: {error}")
+    elif rows:
+        limit = f" (at most {MAX_ROWS_SHOWN})" if len(rows) >= MAX_ROWS_SHOWN else ""
+        lines.append(f"  offending rows{limit}:")
+        seed_names = _seeds_read(node, guarded, nodes, seeds)
+        for row in rows:
+            lines.append("    " + ", ".join(f"{k}={_show(v)}" for k, v in row.items()))
+            lines += [f"      at {w}" for w in _where(row, column, seed_names, seeds)]
+            if "fix_for_a_totals_row" in meta and _looks_like_total(row):
+                fix = words.fill(meta["fix_for_a_totals_row"])
+    return _block(title, lines, fix)
+
+
+class _Words(dict[str, str]):
+    """The placeholders of a test's meta text: {column}, {key}, {values},
+    {to_file}, {total_file}, {allowed}, and any argument of the test by name."""
 
     def __init__(
-        self, project_dir: Path, nodes: dict[str, dict[str, Any]], database: Path
+        self,
+        kwargs: dict[str, Any],
+        node: dict[str, Any],
+        nodes: dict[str, dict[str, Any]],
+        seeds: dict[str, Any],
+        reader: _Reader,
     ) -> None:
-        self.project_dir = project_dir
-        self.nodes = nodes
+        super().__init__({k: _text(v) for k, v in kwargs.items()})
+        self.kwargs, self.nodes, self.seeds, self.reader = kwargs, nodes, seeds, reader
+        column = node.get("column_name") or kwargs.get("column_name")
+        self["column"] = f"column {column}" if column else "the column"
+        self["key"] = ", ".join(kwargs.get("combination_of_columns") or [column or "?"])
+        for argument in ("to", "total_model", "values_model"):
+            if argument in kwargs:
+                self[argument.replace("_model", "") + "_file"] = self._file(argument)
+
+    def __missing__(self, name: str) -> str:
+        if name == "allowed":  # the values a relationships test accepts
+            relation = self._relation(self.kwargs.get("to", ""))
+            field = self.kwargs.get("field", "")
+            values = self.reader.values(relation, field) if relation else None
+            self[name] = ", ".join(values) if values else "the values listed there"
+            return self[name]
+        return "?"
+
+    def fill(self, text: str) -> str:
+        return text.format_map(self)
+
+    def _node(self, reference: object) -> dict[str, Any]:
+        match = _REF.search(str(reference))
+        name = match.group(1) if match else str(reference)
+        found = [n for n in self.nodes.values() if n.get("name") == name]
+        return found[0] if found else {"name": name}
+
+    def _file(self, argument: str) -> str:
+        name = self._node(self.kwargs[argument])["name"]
+        return self.seeds[name].display if name in self.seeds else f"'{name}'"
+
+    def _relation(self, reference: object) -> str | None:
+        return self._node(reference).get("relation_name")
+
+
+class _Reader:
+    """Reads the failed build's database, read-only, each query bounded in rows and
+    interrupted after QUERY_SECONDS."""
+
+    def __init__(self, database: Path) -> None:
         self.database = database
         self.connection: duckdb.DuckDBPyConnection | None = None
-        self.seed_files = {s.name: s for s in find_seeds(project_dir)[0]}
-        self.csv_cache: dict[str, CsvContent | None] = {}
 
-    def close(self) -> None:
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
         if self.connection is not None:
             self.connection.close()
 
-    def explain(self, result: dict[str, Any], node: dict[str, Any]) -> str:
-        kind = node.get("resource_type", "step")
-        name = node.get("name", result.get("unique_id", "?"))
-        source_file = node.get("original_file_path") or "dbt"
-        status = result.get("status")
-        message = (result.get("message") or "").strip()
-        if kind == "test" and status in {"fail", "warn"}:
-            return self._failed_test(result, node)
-        if kind == "unit_test":
-            model = node.get("model", "?")
-            return _block(
-                f"{source_file}: the unit test '{name}' of "
-                f"model '{model}' {_failed_word(status)}",
-                [f"  {line}" for line in message.splitlines()],
-                "make the model give the expected rows, or correct the expected "
-                "rows if the model is right",
-            )
-        what = {"seed": "the seed", "model": "the model", "test": "the test"}
-        return _block(
-            f"{source_file}: {what.get(kind, kind)} '{name}' could not run",
-            [f"  {line}" for line in message.splitlines()],
-            "read the error above; it names the column or SQL that went wrong",
-        )
-
-    def _failed_test(self, result: dict[str, Any], node: dict[str, Any]) -> str:
-        metadata = node.get("test_metadata") or {}
-        test_type = metadata.get("name", "singular")
-        kwargs = metadata.get("kwargs") or {}
-        column = node.get("column_name") or kwargs.get("column_name")
-        guarded = self.nodes.get(node.get("attached_node") or "", {})
-        guarded_file = guarded.get("original_file_path") or node.get(
-            "original_file_path", "?"
-        )
-        related = self._seed_names(node, guarded)
-        if metadata:
-            found, fix = _describe(test_type, column, kwargs, self._file_of)
-        else:  # a singular test: a SQL file of its own under tests/
-            test_file = node.get("original_file_path", "?")
-            found = f"rows that break the test {test_file}"
-            fix = f"the comment at the top of {test_file} says what it guards"
-        rows, error = self._offending_rows(result.get("compiled_code") or "")
-        on_column = f" on column {column}" if column else ""
-        lines = [f"  check: {test_type}{on_column} (dbt test {node.get('name', '?')})"]
-        if error:
-            lines.append(f"  the offending rows could not be read again: {error}")
-        elif rows:
-            shown = f"at most {MAX_ROWS_SHOWN}" if len(rows) >= MAX_ROWS_SHOWN else ""
-            lines.append("  offending rows" + (f" ({shown})" if shown else "") + ":")
-            for row in rows:
-                lines.append(
-                    "    " + ", ".join(f"{k}={_show(v)}" for k, v in row.items())
-                )
-                for where in self._where(row, column, related):
-                    lines.append(f"      at {where}")
-                if test_type in _VALUE_TESTS and _looks_like_total(row):
-                    fix = (
-                        "this looks like the totals row pasted among the parts: "
-                        "remove the line (the published total belongs in the "
-                        "totals file)"
-                    )
-        return _block(f"{guarded_file}: {found}", lines, fix)
-
-    def _seed_names(self, node: dict[str, Any], guarded: dict[str, Any]) -> list[str]:
-        """The seeds a test reads, the guarded one first."""
-        names = [guarded.get("name")] if guarded.get("resource_type") == "seed" else []
-        for unique_id in node.get("depends_on", {}).get("nodes", []):
-            other = self.nodes.get(unique_id, {})
-            if other.get("resource_type") == "seed" and other.get("name") not in names:
-                names.append(other.get("name"))
-        return [n for n in names if n in self.seed_files]
-
-    def _file_of(self, reference: str) -> str:
-        """The file of a `ref('name')` test argument, for messages."""
-        match = _REF.search(str(reference))
-        name = match.group(1) if match else str(reference)
-        seed = self.seed_files.get(name)
-        return seed.display if seed else f"'{name}'"
-
-    def _offending_rows(self, sql: str) -> tuple[list[dict[str, Any]], str | None]:
-        if not sql.strip():
+    def rows(self, sql: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        if not sql or not sql.strip():
             return [], None
+        query = f"select * from ({sql}) as offending_rows limit {MAX_ROWS_SHOWN}"
         try:
-            if self.connection is None:
-                self.connection = duckdb.connect(str(self.database), read_only=True)
-            cursor = self.connection.execute(
-                f"select * from ({sql}) as offending_rows limit {MAX_ROWS_SHOWN}"
-            )
+            cursor = self._run(query)
             columns = [d[0] for d in cursor.description or []]
             return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()], None
-        except duckdb.Error as error:
+        except (duckdb.Error, RuntimeError) as error:
             return [], str(error).splitlines()[0]
 
-    def _csv(self, seed_name: str) -> CsvContent | None:
-        if seed_name not in self.csv_cache:
-            try:
-                self.csv_cache[seed_name] = read(self.seed_files[seed_name])
-            except (OSError, CsvDecodeError):
-                self.csv_cache[seed_name] = None
-        return self.csv_cache[seed_name]
+    def values(self, relation: str, field: str) -> list[str] | None:
+        if not re.fullmatch(r"\w+", field):
+            return None
+        query = f"select distinct {field} from {relation} order by 1 limit 30"
+        try:
+            return [_show(row[0]) for row in self._run(query).fetchall()]
+        except (duckdb.Error, RuntimeError):
+            return None
 
-    def _where(
-        self, row: dict[str, Any], column: str | None, seed_names: list[str]
-    ) -> Iterable[str]:
-        """'file, line N' for each seed file with CSV lines that match the row."""
-        values = dict(row)
-        for renamed in _RENAMED_COLUMNS:
-            if column and renamed in values:
-                values.setdefault(column, values[renamed])
-        for seed_name in seed_names:
-            content = self._csv(seed_name)
-            if content is None:
-                continue
-            header = [name.strip() for name in content.header]
-            common = [i for i, name in enumerate(header) if name in values]
-            if not common:
-                continue
-            matched = [
-                line
-                for line, cells in content.rows
-                if len(cells) == len(header)
-                and all(cell_matches(cells[i], values[header[i]]) for i in common)
-            ]
-            if matched:
-                yield f"{self.seed_files[seed_name].display}, {line_ranges(matched)}"
+    def _run(self, query: str) -> duckdb.DuckDBPyConnection:
+        if self.connection is None:
+            self.connection = duckdb.connect(str(self.database), read_only=True)
+        timer = threading.Timer(QUERY_SECONDS, self.connection.interrupt)
+        timer.start()
+        try:
+            return self.connection.execute(query)
+        finally:
+            timer.cancel()
 
 
-def _describe(
-    test_type: str,
-    column: str | None,
-    kwargs: dict[str, Any],
-    file_of: Callable[[str], str],
-) -> tuple[str, str]:
-    """(what the test found, what to fix) for a test of the given type."""
-    col = f"column {column}" if column else "the column"
-    if test_type == "non_negative":
-        return (
-            f"a count below zero in {col}",
-            "a count cannot be negative: copy the figure again from the published "
-            "answer (was a minus sign typed by mistake?)",
-        )
-    if test_type == "sums_to_published_total":
-        total_file = file_of(kwargs.get("total_model", "?"))
-        return (
-            f"the parts in {col} do not add up to the published total in {total_file}",
-            "check each part against the published answer, and that no totals row "
-            "was pasted among the parts; the published total itself is in "
-            f"{total_file}",
-        )
-    if test_type in {"unique_combination_of_columns", "unique"}:
-        key = ", ".join(kwargs.get("combination_of_columns") or [column or "?"])
-        return (
-            f"the same {key} occurs more than once",
-            f"keep one line per {key}: remove the duplicated line, or correct "
-            f"its {key}",
-        )
-    if test_type == "not_null":
-        return (f"an empty cell in {col}", f"fill in {col} on the lines listed")
-    if test_type == "accepted_values":
-        allowed = ", ".join(str(v) for v in kwargs.get("values") or [])
-        return (
-            f"a value that is not allowed in {col}",
-            f"{col} may only hold one of: {allowed}; correct the value",
-        )
-    if test_type == "relationships":
-        to_file, field = file_of(kwargs.get("to", "?")), kwargs.get("field", "?")
-        return (
-            f"a value in {col} that is not listed in {to_file}",
-            f"use one of the values of column {field} in {to_file} (a typing error?)",
-        )
-    if test_type == "has_every_value_per_group":
-        values_file = file_of(kwargs.get("values_model", "?"))
-        group = kwargs.get("group_by", "group")
-        return (
-            f"a {group} that lacks a row for one of the values of {values_file}",
-            f"add the missing line for each {group} (the offending rows name the "
-            f"missing {column}): every {group} needs one line per "
-            f"{kwargs.get('values_column', column)} listed in {values_file}",
-        )
-    if test_type == "periods_are_contiguous":
-        return (
-            "periods that overlap or leave a gap",
-            "each period must start the day after the previous one ends: check "
-            f"{column} and {kwargs.get('last_day_column', 'the last day')} on the "
-            "lines listed",
-        )
-    if test_type == "ends_after_start":
-        return (
-            "a period that ends before it starts (or lacks a first or last day)",
-            f"make {column} the same as or later than "
-            f"{kwargs.get('first_day_column', 'the first day')} (were the two "
-            "swapped?)",
-        )
-    return (
-        f"rows that break the check '{test_type}'",
-        "check the rows listed against the published answer and the test's SQL",
-    )
+def _seeds_read(
+    node: dict[str, Any],
+    guarded: dict[str, Any],
+    nodes: dict[str, dict[str, Any]],
+    seeds: dict[str, Any],
+) -> list[str]:
+    """The seeds a test reads, the guarded one first."""
+    ids = [
+        node.get("attached_node") or "",
+        *node.get("depends_on", {}).get("nodes", []),
+    ]
+    names = [nodes.get(i, {}).get("name") for i in ids if i.startswith("seed.")]
+    return [n for n in dict.fromkeys(names) if n in seeds]
 
 
-def _block(title: str, lines: list[str], fix: str) -> str:
+def _where(
+    row: dict[str, Any], column: str | None, seed_names: list[str], seeds: dict
+) -> Iterator[str]:
+    """'file, line N' for each seed file with CSV lines that match the row."""
+    values = dict(row)
+    for renamed in _RENAMED_COLUMNS:
+        if column and renamed in values:
+            values.setdefault(column, values[renamed])
+    for name in seed_names:
+        content = _csv(seeds[name])
+        if content is None:
+            continue
+        header = [cell.strip() for cell in content.header]
+        common = [i for i, cell in enumerate(header) if cell in values]
+        matched = [
+            line
+            for line, cells in content.rows
+            if common
+            and len(cells) == len(header)
+            and all(cell_matches(cells[i], values[header[i]]) for i in common)
+        ]
+        if matched:
+            yield f"{seeds[name].display}, {line_ranges(matched)}"
+
+
+_CSV_CACHE: dict[Path, CsvContent | None] = {}
+
+
+def _csv(seed: Any) -> CsvContent | None:
+    if seed.path not in _CSV_CACHE:
+        try:
+            small = seed.path.stat().st_size <= MATCH_FILE_BYTES
+            _CSV_CACHE[seed.path] = read(seed) if small else None
+        except (OSError, CsvDecodeError):
+            _CSV_CACHE[seed.path] = None
+    return _CSV_CACHE[seed.path]
+
+
+def _block(title: str, lines: list[str], fix: str = UNIT_TEST_FIX) -> str:
     return "\n".join([title, *lines, f"  what to fix: {fix}"])
-
-
-def _failed_word(status: object) -> str:
-    return "failed" if status == "fail" else "could not run"
 
 
 def _looks_like_total(row: dict[str, Any]) -> bool:
     return any(str(v).strip().lower() in TOTAL_LABELS for v in row.values())
+
+
+def _text(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
 
 
 def _show(value: object) -> str:

@@ -1,4 +1,8 @@
 {% test has_every_value_per_group(model, column_name, group_by, values_model, values_column) %}
+{{ config(meta={
+    'means': 'a {group_by} that lacks a row for one of the values of {values_file}',
+    'fix': 'add the missing line for each {group_by} (the offending rows name the missing {column_name}): every {group_by} needs one line per {values_column} listed in {values_file}',
+}) }}
 -- Fails for every group (for example a year) that lacks one of the expected
 -- values (for example a province of the reference list).
 with

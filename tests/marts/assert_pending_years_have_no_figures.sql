@@ -1,6 +1,13 @@
 -- Guards: a year whose info-session reports are pending carries no figure at all.
 -- A pending figure is unknown, so it must be NULL, never zero. Fails on every pending
 -- year that shows a number.
+{{ config(meta={
+    'means': "a year whose info-session reports are pending shows a figure",
+    'fix': "a pending figure is unknown and must stay empty (NULL): check the "
+        ~ "model fct_info_sessions_by_year, and that the seed "
+        ~ "answer_info_session_totals.csv has no line for a pending year",
+}) }}
+
 with
 
 yearly as (

@@ -1,6 +1,12 @@
 -- Guards: in every reported year the five provinces' shares of the year's sessions
 -- and of its participants add up to 1 (within rounding). Fails on every year where
 -- they do not.
+{{ config(meta={
+    'means': "the provinces' shares of a year do not add up to 1",
+    'fix': "check the share columns of fct_info_sessions_by_province_year and that"
+        ~ " each year has all five provinces in answer_info_sessions.csv",
+}) }}
+
 with
 
 province_years as (

@@ -1,5 +1,5 @@
-"""Plain dbt, as dbt users run it: `dbt docs generate` documents every mart, and a
-failing data test names the test, the seed file and the offending rows."""
+"""Plain dbt, as dbt users run it: `dbt docs generate` documents every mart; the
+failure summary explains a failed build from its artifacts, within bounded time."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import duckdb
+import pytest
+
 from conftest import PUBLISHED_FILE_NAME
+from ook_uw_zaak import failure_summary
+from ook_uw_zaak.failure_summary import read_outcome
 
 
 def _dbt(
@@ -56,27 +62,55 @@ def test_docs_generate_documents_every_mart(
             assert column["description"], f"{node['name']}.{name} has no description"
 
 
-def test_a_failing_test_names_the_seed_and_the_rows(
+def test_a_failing_test_is_explained_from_its_meta(
     project_copy: Path, tmp_path: Path
 ) -> None:
+    """Two defects in one build of the seeds they touch: both are reported at once,
+    each with the meaning and fix its test's config.meta gives, the rows and lines."""
     seed = project_copy / "seeds" / "answer" / "answer_info_sessions.csv"
     text = seed.read_text(encoding="utf-8")
-    assert "LIM,2019,9,249,2" in text
-    seed.write_text(text.replace("LIM,2019,9,249,2", "LIM,2019,-9,249,2"))
+    assert "LIM,2019,9,249,2" in text and "ANT,2019,11,382,2" in text
+    text = text.replace("LIM,2019,9,249,2", "LIM,2019,-9,249,2")
+    seed.write_text(text.replace("ANT,2019,11,382,2", "ANX,2019,11,382,2"))
+    database = tmp_path / "dev.duckdb"
 
-    # The seed with its totals and the province list its tests compare it with.
     result = _dbt(
         project_copy,
-        tmp_path / "dev.duckdb",
+        database,
         "build",
         "--select",
         "answer_info_sessions answer_info_session_totals reference_provinces",
     )
+    outcome = read_outcome(project_copy, project_copy / "target", database)
 
     assert result.returncode != 0
-    assert (
-        "Test non_negative_answer_info_sessions_sess FAIL on "
-        "seeds/answer/answer_info_sessions.csv" in result.stdout
+    assert outcome is not None and not outcome.all_passed
+    report = "\n\n".join(outcome.problems)
+    for expected in (
+        "seeds/answer/answer_info_sessions.csv: a count below zero in column sess",
+        "province_code=LIM, year=2019, sess=-9, deeln=249",
+        "at seeds/answer/answer_info_sessions.csv, line 8",
+        "what to fix: a count cannot be negative",
+        "published_total=73, sum_of_parts=55, difference=-18",
+        "value_field=ANX, n_records=1",
+        "may only hold one of: ANT, LIM, OVL, VBR, WVL",
+    ):
+        assert expected in report, f"{expected!r} is missing from:\n{report}"
+
+
+def test_reading_the_offending_rows_is_bounded_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure summary never runs for minutes: a slow query is interrupted."""
+    database = tmp_path / "slow.duckdb"
+    duckdb.connect(str(database)).close()
+    monkeypatch.setattr(failure_summary, "QUERY_SECONDS", 0.5)
+    slow = (
+        "select count(*) as n from range(100000000000) as a(i)"
+        " where hash(i) = 42 having count(*) >= 0"
     )
-    assert "province_code=LIM, year=2019, sess=-9, deeln=249" in result.stdout
-    assert "published_total=73, sum_of_parts=55, difference=-18" in result.stdout
+    started = time.monotonic()
+    with failure_summary._Reader(database) as reader:
+        rows, error = reader.rows(slow)
+    assert rows == [] and error is not None
+    assert time.monotonic() - started < 30

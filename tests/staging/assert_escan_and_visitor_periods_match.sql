@@ -2,6 +2,13 @@
 -- use the same reporting periods, with the same first and last days, so that the
 -- two can stand side by side per period. Fails on every period found in one table
 -- but not in the other.
+{{ config(meta={
+    'means': "a period found in the e-scan table but not in the website-visitor "
+        ~ "table, or with other first or last days",
+    'fix': "give both files, answer_escans.csv and answer_website_visitors.csv, "
+        ~ "the same periods with the same first_day and last_day",
+}) }}
+
 with
 
 escans as (
