@@ -40,15 +40,15 @@ translations: $(VENV)/.synced  ## after changing the report's words: add them to
 	@echo "Now translate every empty msgstr in $(REPORT_DIR)/locale/nl/LC_MESSAGES/messages.po"
 
 bench: $(VENV)/.synced  ## benchmark the build (figures printed, nothing asserted)
-	$(RUN) ook-uw-zaak bench
+	$(RUN) python -m benchmarks.bench
 
 test: $(VENV)/.synced lint dbt-test pytest  ## run every check: lint, dbt data and unit tests, pytest
 
 lint: $(VENV)/.synced  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
 	$(RUN) sqlfluff lint models analyses tests/staging tests/marts
 	$(RUN) dbt-score lint --run-dbt-parse
-	$(RUN) ruff check src tests/python
-	$(RUN) ruff format --check src tests/python
+	$(RUN) ruff check src tests/python benchmarks
+	$(RUN) ruff format --check src tests/python benchmarks
 
 dbt-test: $(VENV)/.synced  ## dbt build (seeds, models, data and unit tests) into a scratch file
 	@mkdir -p target

@@ -16,10 +16,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ook_uw_zaak.report",
         "write the report (Dutch and English) and its index page into reports/",
     ),
-    "bench": (
-        "ook_uw_zaak.bench",
-        "benchmark the build against dbt's and DuckDB's floors and as inputs grow",
-    ),
 }
 
 

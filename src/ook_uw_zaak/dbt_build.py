@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from ook_uw_zaak.build_progress import BuildProgress, event_text, parse_event
 from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE
 
 OUTPUT_FILE = "dbt-output.txt"
@@ -71,6 +72,10 @@ def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
         "--log-path",
         str(output_dir / "logs"),
         "--no-use-colors",
+        # One JSON object a line: the progress and the benchmark read dbt's events,
+        # never its English text (build_progress.py).
+        "--log-format",
+        "json",
     ]
     if (project_dir / "profiles.yml").is_file():
         command += ["--profiles-dir", str(project_dir)]
@@ -90,8 +95,9 @@ def run_dbt_build(
     """Run `dbt build` into `database`; return dbt's exit code.
 
     dbt's artifacts (run_results.json, manifest.json) go to build_folder/target and
-    its log to build_folder/logs; what dbt prints goes to build_folder/dbt-output.txt,
-    or to the terminal as well when `show_output` is set.
+    its log to build_folder/logs; what dbt prints (its JSON events, in words) goes
+    to build_folder/dbt-output.txt, and to the terminal as well when `show_output` is
+    set; otherwise the terminal shows how far the build is (build_progress.py).
     """
     command = dbt_build_command(project_dir, build_folder)
     cache = project_dir / PARSE_CACHE
@@ -103,20 +109,29 @@ def run_dbt_build(
         dbt_database = link / database.name
     environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(dbt_database)}
     try:
-        with (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output:
+        with (
+            (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output,
+            BuildProgress() as progress,
+        ):
             process = subprocess.Popen(
                 command,
                 cwd=project_dir,
                 env=environment,
-                stdout=subprocess.PIPE if show_output else output,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 pass_fds=(lock_descriptor,),
                 text=True,
             )
-            if process.stdout is not None:
-                for line in process.stdout:
-                    sys.stdout.write(line)
-                    output.write(line)
+            assert process.stdout is not None
+            for line in process.stdout:
+                event = parse_event(line)
+                # What dbt printed, in words, for the user and dbt-output.txt.
+                text = event_text(event) + "\n" if event is not None else line
+                output.write(text)
+                if show_output:
+                    sys.stdout.write(text)
+                elif event is not None:
+                    progress.update(event)
             exit_code = process.wait()
     finally:
         with contextlib.suppress(OSError):

@@ -1,19 +1,20 @@
-"""`ook-uw-zaak bench`: what the build costs, measured on this machine and printed;
-nothing is asserted. Three comparisons, each figure the median of several runs
-with the smallest and largest in parentheses:
+"""`make bench` (`python -m benchmarks.bench`): what the build costs, measured on
+this machine and printed; nothing is asserted. Three comparisons:
 
 1. the publishing build (`make build`) against dbt's own floor: a dbt-duckdb
-   project of one `select 1` model, built the same way;
+   project of one `select 1` model, built the same way (the median of --runs runs,
+   the smallest and largest in parentheses);
 2. the time dbt spends running the build's nodes (from its run_results.json)
    against the engine's floor: the same SQL, taken from the build's target
-   folder, run directly in DuckDB (engine_floor.py);
-3. the publishing build as the inputs grow: synthetic seeds at 1, 100 and 10,000
-   times the published rows (synthetic.py).
+   folder, run directly in DuckDB (engine_floor.py); measured once;
+3. the publishing build as the inputs grow: synthetic seeds at 1 and 1,000 times
+   the published rows (synthetic.py); measured once.
 
 Every build runs in a temporary copy of the project, never in the project itself;
 the copies are removed at the end. Each run of the publishing build starts in a
 fresh copy, so dbt parses the project in full (a developer's tree keeps a parse
-cache between builds: the "rebuild" lines show that case).
+cache between builds: the "rebuild" lines show that case). dbt's phases are timed
+from its JSON log events (`--log-format json`), not from its English text.
 """
 
 from __future__ import annotations
@@ -25,21 +26,23 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from ook_uw_zaak import engine_floor, synthetic
+from benchmarks import engine_floor, synthetic
+from benchmarks.measure import Measurement, Spread, run_measured
 from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
 from ook_uw_zaak.dbt_build import dbt_build_command, duckdb_target
-from ook_uw_zaak.measure import Measurement, Spread, run_measured
 from ook_uw_zaak.project_copy import copy_project
 
 DEFAULT_RUNS = 3
-DEFAULT_FACTORS = (1, 100, 10_000)
+DEFAULT_FACTORS = (1, 1_000)
 # The targets the figures are held against (README, Performance); nothing fails on them.
-MAX_FLOOR_RATIO = 1.5
+MAX_FLOOR_RATIO = 2.0  # the moonshot: 1.5, jaffle_shop_duckdb's ratio
+MAX_BENCH_SECONDS = 300.0
 MAX_GROWTH_RATIO = 2.0
 MAX_PEAK_MB = 500.0
 
@@ -73,13 +76,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="one run of everything: a smoke test of the benchmark, not figures",
+        help="one run, no rebuilds: a smoke test of the benchmark, not figures",
     )
     parser.add_argument(
         "--factors",
         default=",".join(str(f) for f in DEFAULT_FACTORS),
         help="sizes of the synthetic inputs, in times the published rows "
-        "(default 1,100,10000)",
+        "(default 1,1000)",
     )
 
 
@@ -179,9 +182,9 @@ def floor_build(folder: Path) -> Measurement:
 @dataclass
 class FloorRun:
     build: Measurement
-    rebuild: Measurement
     floor: Measurement
-    floor_rebuild: Measurement
+    rebuild: Measurement | None = None  # not measured with --quick
+    floor_rebuild: Measurement | None = None
 
 
 @dataclass
@@ -218,14 +221,14 @@ def step_seconds(build: Measurement) -> dict[str, float]:
 
 
 def dbt_phases(measurement: Measurement) -> dict[str, float]:
-    """Where the time of one `dbt build` process went, from the times its lines
-    arrived: start-up (Python and dbt imports), parse, set-up before the first
+    """Where the time of one `dbt build` process went, from the times its JSON log
+    events arrived: start-up (Python and dbt imports), parse, set-up before the first
     node, the nodes, and the wrap-up (hooks, artifacts) after them."""
     marks = [
-        measurement.first_line_time("Running with dbt"),
-        measurement.first_line_time("Found "),
-        measurement.first_line_time("1 of "),
-        measurement.first_line_time("Finished running"),
+        measurement.first_event_time("MainReportVersion"),
+        measurement.first_event_time("FoundStats"),
+        measurement.first_event_time("LogHookStartLine", "LogStartLine"),
+        measurement.first_event_time("FinishedRunningStats"),
     ]
     if any(mark is None for mark in marks):
         return {}
@@ -371,18 +374,21 @@ def render_report(
             f"target at most {MAX_FLOOR_RATIO}x: {_verdict(ratio <= MAX_FLOOR_RATIO)}",
         )
     )
-    rebuilds = [r.rebuild for r in floor_runs]
-    floor_rebuilds = [r.floor_rebuild for r in floor_runs]
-    lines.append(
-        _row("rebuild in the same copy (parse cache)", *_build_cells(rebuilds))
-    )
-    lines.append(
-        _row("dbt floor, rebuild (parse cache)", *_build_cells(floor_rebuilds))
-    )
-    rebuild_ratio = _median([b.wall_seconds for b in rebuilds]) / _median(
-        [f.wall_seconds for f in floor_rebuilds]
-    )
-    lines.append(_row("ratio rebuild / dbt floor rebuild", f"{rebuild_ratio:.2f}x"))
+    rebuilds = [r.rebuild for r in floor_runs if r.rebuild is not None]
+    floor_rebuilds = [r.floor_rebuild for r in floor_runs if r.floor_rebuild]
+    if rebuilds and floor_rebuilds:
+        lines.append(
+            _row("rebuild in the same copy (parse cache)", *_build_cells(rebuilds))
+        )
+        lines.append(
+            _row("dbt floor, rebuild (parse cache)", *_build_cells(floor_rebuilds))
+        )
+        rebuild_ratio = _median([b.wall_seconds for b in rebuilds]) / _median(
+            [f.wall_seconds for f in floor_rebuilds]
+        )
+        lines.append(_row("ratio rebuild / dbt floor rebuild", f"{rebuild_ratio:.2f}x"))
+    else:
+        lines.append(_row("rebuilds (parse cache)", "not measured (--quick)"))
     lines.append(_row("full build, by step (median)", _steps_text(builds)))
 
     lines += [
@@ -497,6 +503,7 @@ def benchmark(
     runs: int,
     factors: Sequence[int],
     say: Callable[[str], None] = progress,
+    quick: bool = False,
 ) -> list[str]:
     """Run every measurement `runs` times and return the report's lines."""
     threads = profile_threads(project_dir)
@@ -508,15 +515,20 @@ def benchmark(
         say(f"Run {run} of {runs}: the full build and dbt's floor...")
         copy = copy_project(project_dir, here / "project")
         build = publishing_build(copy)
-        rebuild = publishing_build(copy)
         floor_dir = write_floor_project(here / "floor", threads)
         floor = floor_build(floor_dir)
-        floor_rebuild = floor_build(floor_dir)
-        floor_runs.append(FloorRun(build, rebuild, floor, floor_rebuild))
+        if quick:
+            floor_runs.append(FloorRun(build, floor))
+        else:
+            rebuild, floor_rebuild = publishing_build(copy), floor_build(floor_dir)
+            floor_runs.append(FloorRun(build, floor, rebuild, floor_rebuild))
         if 1 in sizes:
             sizes[1].builds.append(build)  # the published rows: this same build
             sizes[1].rows_by_file = synthetic.seed_rows(copy)
 
+        if run > 1:  # the nodes and the sizes are measured in the first run only
+            shutil.rmtree(here, ignore_errors=True)
+            continue
         say(f"Run {run} of {runs}: the nodes, in dbt and straight in DuckDB...")
         nodes_runs.append(measure_nodes(copy, here / "nodes"))
 
@@ -526,12 +538,8 @@ def benchmark(
             say(f"Run {run} of {runs}: the build at {factor:,}x the published rows...")
             grown = copy_project(project_dir, here / f"x{factor}")
             written = synthetic.write_synthetic_seeds(grown, factor)
-            problems = synthetic.consistency_problems(grown)
-            if problems:
-                raise BenchError(
-                    f"the synthetic seeds at {factor}x are not consistent: "
-                    + "; ".join(problems[:5])
-                )
+            # The build's own data tests (sums_to_published_total and the rest)
+            # check that the grown seeds stay consistent: a failed build stops here.
             sizes[factor].builds.append(publishing_build(grown))
             sizes[factor].rows_by_file = written.rows
             shutil.rmtree(grown, ignore_errors=True)
@@ -560,11 +568,35 @@ def run(args: argparse.Namespace) -> int:
         f"{', '.join(f'{f:,}x' for f in factors)}, in temporary copies of the project. "
         "This takes a few minutes; figures are printed at the end."
     )
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ook-uw-zaak-bench-") as work:
         try:
-            lines = benchmark(project_dir, Path(work), runs, factors)
+            lines = benchmark(project_dir, Path(work), runs, factors, quick=args.quick)
         except BenchError as error:
             progress(f"\nThe benchmark stopped: {error}")
             return 1
+    took = time.monotonic() - started
+    lines.append(
+        _row(
+            "the benchmark itself took",
+            f"{took:.0f} s",
+            f"target under {MAX_BENCH_SECONDS:.0f} s: "
+            f"{_verdict(took < MAX_BENCH_SECONDS)}",
+        )
+    )
     print("\n".join(lines), flush=True)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench",
+        description="Benchmark the build of the warehouse (`make bench`): figures "
+        "printed, nothing asserted.",
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

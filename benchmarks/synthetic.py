@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -215,64 +214,3 @@ def set_project_vars(project_dir: Path, variables: dict[str, int]) -> None:
         if found != 1:
             raise ValueError(f"dbt_project.yml has no single var '{name}' to set")
     project_file.write_text(text, encoding="utf-8")
-
-
-def consistency_problems(project_dir: Path) -> list[str]:
-    """What the data tests would find wrong in the growing seeds, checked in
-    Python: parts that do not add up to their totals row, a year without all
-    provinces, periods that are not contiguous or differ between the e-scan and
-    visitor tables, a year with two periods, a region that is not the sum of its
-    provinces. Empty when all is consistent."""
-    problems: list[str] = []
-    _, sessions = _read(project_dir / INFO_SESSIONS)
-    _, session_totals = _read(project_dir / INFO_SESSION_TOTALS)
-    provinces = {row["province_code"] for row in sessions}
-    by_year: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in sessions:
-        by_year[row["year"]].append(row)
-    totals = {row["year"]: row for row in session_totals}
-    if set(by_year) != set(totals):
-        problems.append("info sessions: the years of the parts and the totals differ")
-    for year, parts in by_year.items():
-        if sorted(r["province_code"] for r in parts) != sorted(provinces):
-            problems.append(f"info sessions {year}: not every province once")
-        for column in ("sess", "deeln"):
-            parts_sum = sum(int(r[column]) for r in parts)
-            if year in totals and parts_sum != int(totals[year][column]):
-                problems.append(
-                    f"info sessions {year}: {column} adds up to {parts_sum}, the "
-                    f"totals row says {totals[year][column]}"
-                )
-    periods = {}
-    for parts, total_file, column in (
-        (ESCANS, ESCAN_TOTALS, "e_scans"),
-        (VISITORS, VISITOR_TOTALS, "bezoekers"),
-    ):
-        _, rows = _read(project_dir / parts)
-        _, total_rows = _read(project_dir / total_file)
-        parts_sum = sum(int(r[column]) for r in rows)
-        if len(total_rows) != 1 or int(total_rows[0][column]) != parts_sum:
-            problems.append(f"{parts}: {column} adds up to {parts_sum}, not the total")
-        rows.sort(key=lambda row: row["first_day"])
-        for previous, current in zip(rows, rows[1:], strict=False):
-            expected = date.fromisoformat(previous["last_day"]) + timedelta(days=1)
-            if date.fromisoformat(current["first_day"]) != expected:
-                problems.append(
-                    f"{parts}: period {current['periode']} is not contiguous"
-                )
-        reported_years = [r["last_day"][:4] for r in rows]
-        if len(set(reported_years)) != len(reported_years):
-            problems.append(f"{parts}: two periods end in the same year")
-        periods[parts] = [(r["periode"], r["first_day"], r["last_day"]) for r in rows]
-    if periods[ESCANS] != periods[VISITORS]:
-        problems.append("the e-scan and visitor tables have different periods")
-    _, population = _read(project_dir / POPULATION)
-    by_date: dict[tuple[str, str], int] = defaultdict(int)
-    for row in population:
-        by_date[(row["reference_date"], row["geography_level"])] += int(
-            row["population"]
-        )
-    for (day, level), count in by_date.items():
-        if level == REGION_LEVEL and by_date.get((day, PROVINCE_LEVEL)) != count:
-            problems.append(f"population {day}: the region is not the provinces' sum")
-    return problems

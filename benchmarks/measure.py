@@ -10,6 +10,7 @@ same time, such as `ook-uw-zaak build` and the dbt it starts, count together).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -37,6 +38,20 @@ class Measurement:
     @property
     def output(self) -> str:
         return "\n".join(line for _, line in self.lines)
+
+    def first_event_time(self, *names: str) -> float | None:
+        """Seconds from the start to the first of dbt's JSON log events (one object
+        a line, `--log-format json`) named one of `names`."""
+        for seconds, line in self.lines:
+            if not line.startswith("{"):
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("info", {}).get("name") in names:
+                return seconds
+        return None
 
     def first_line_time(self, starts_with: str) -> float | None:
         """Seconds from the start to the first line that starts with (or, past a

@@ -1,0 +1,2 @@
+"""What measures the project, not installed with it: `make bench`
+(`python -m benchmarks.bench`)."""
