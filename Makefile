@@ -42,7 +42,10 @@ translations: $(VENV)/.synced  ## after changing the report's words: add them to
 bench: $(VENV)/.synced  ## benchmark the build (figures printed, nothing asserted)
 	$(RUN) python -m benchmarks.bench
 
-test: $(VENV)/.synced lint dbt-test pytest  ## run every check: lint, dbt data and unit tests, pytest
+test: $(VENV)/.synced  ## run every check: lint, then pytest (its shared build runs every dbt test)
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory lint pytest; status=$$?; \
+	echo "make test took $$(( $$(date +%s) - started )) s"; exit $$status
 
 lint: $(VENV)/.synced  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
 	$(RUN) sqlfluff lint models analyses tests/staging tests/marts

@@ -32,16 +32,6 @@ municipalities as (
     select * from {{ ref('stg_reference__municipalities') }}
 ),
 
-info_session_parts as (
-    select
-        calendar_year,
-        sum(sessions) as sessions,
-        sum(participants) as participants,
-        count(*) as parts_counted
-    from info_sessions
-    group by calendar_year
-),
-
 -- The reference tables publish a Flemish Region figure beside the provinces'.
 reference_counts as (
     select
@@ -67,30 +57,50 @@ reference_counts as (
     from municipalities
 ),
 
+reference_parts as (
+    select * from reference_counts
+    where geography_level = 'province'
+),
+
+reference_totals as (
+    select * from reference_counts
+    where geography_level = 'region'
+),
+
+-- Each published total beside the sum of its parts, by the one rule that the seed
+-- test sums_to_published_total applies too (macro compare_to_published_total).
 checks as (
     select
         'info_sessions' as figure,
-        {{ dbt.cast("info_session_totals.calendar_year", "varchar") }} as scope,
+        {{ dbt.cast("calendar_year", "varchar") }} as scope,
         'answer, question 2, info-session table, row "tot"' as published_in,
-        info_session_totals.published_sessions as published_total,
-        info_session_parts.sessions as sum_of_parts,
-        info_session_parts.parts_counted
-    from info_session_totals
-    left join info_session_parts
-        on info_session_totals.calendar_year = info_session_parts.calendar_year
+        published_total,
+        sum_of_parts,
+        parts_counted,
+        is_reconciled
+    from (
+        {{ compare_to_published_total(
+            'info_sessions', 'sessions',
+            'info_session_totals', 'published_sessions', ['calendar_year']
+        ) }}
+    ) as compared
 
     union all
 
     select
         'info_session_participants' as figure,
-        {{ dbt.cast("info_session_totals.calendar_year", "varchar") }} as scope,
+        {{ dbt.cast("calendar_year", "varchar") }} as scope,
         'answer, question 2, info-session table, row "tot"' as published_in,
-        info_session_totals.published_participants as published_total,
-        info_session_parts.participants as sum_of_parts,
-        info_session_parts.parts_counted
-    from info_session_totals
-    left join info_session_parts
-        on info_session_totals.calendar_year = info_session_parts.calendar_year
+        published_total,
+        sum_of_parts,
+        parts_counted,
+        is_reconciled
+    from (
+        {{ compare_to_published_total(
+            'info_sessions', 'participants',
+            'info_session_totals', 'published_participants', ['calendar_year']
+        ) }}
+    ) as compared
 
     union all
 
@@ -98,12 +108,15 @@ checks as (
         'escans' as figure,
         'all periods' as scope,
         'answer, question 3, e-scan table, row "Totaal"' as published_in,
-        (
-            select max(escan_totals.published_escans) from escan_totals
-        ) as published_total,
-        sum(escans) as sum_of_parts,
-        count(*) as parts_counted
-    from escans
+        published_total,
+        sum_of_parts,
+        parts_counted,
+        is_reconciled
+    from (
+        {{ compare_to_published_total(
+            'escans', 'escans', 'escan_totals', 'published_escans'
+        ) }}
+    ) as compared
 
     union all
 
@@ -111,13 +124,16 @@ checks as (
         'website_visitors' as figure,
         'all periods' as scope,
         'answer, question 4, website-visitor table, row "Totaal"' as published_in,
-        (
-            select max(website_visitor_totals.published_website_visitors)
-            from website_visitor_totals
-        ) as published_total,
-        sum(website_visitors) as sum_of_parts,
-        count(*) as parts_counted
-    from website_visitors
+        published_total,
+        sum_of_parts,
+        parts_counted,
+        is_reconciled
+    from (
+        {{ compare_to_published_total(
+            'website_visitors', 'website_visitors',
+            'website_visitor_totals', 'published_website_visitors'
+        ) }}
+    ) as compared
 
     union all
 
@@ -125,14 +141,16 @@ checks as (
         figure,
         scope,
         published_in,
-        sum(case when geography_level = 'region' then counted end)
-            as published_total,
-        sum(case when geography_level = 'province' then counted end)
-            as sum_of_parts,
-        sum(case when geography_level = 'province' then 1 else 0 end)
-            as parts_counted
-    from reference_counts
-    group by figure, scope, published_in
+        published_total,
+        sum_of_parts,
+        parts_counted,
+        is_reconciled
+    from (
+        {{ compare_to_published_total(
+            'reference_parts', 'counted',
+            'reference_totals', 'counted', ['figure', 'scope', 'published_in']
+        ) }}
+    ) as compared
 ),
 
 final as (
@@ -144,7 +162,7 @@ final as (
         cast(sum_of_parts as integer) as sum_of_parts,
         cast(sum_of_parts - published_total as integer) as difference,
         cast(parts_counted as integer) as parts_counted,
-        coalesce(sum_of_parts = published_total, false) as is_reconciled
+        is_reconciled
     from checks
 )
 
