@@ -1,1 +1,3 @@
-{{ stage_period_table(ref('answer_website_visitors'), 'bezoekers', 'website_visitors') }}
+{{ stage_period_table(
+    ref('answer_website_visitors'), 'bezoekers', 'website_visitors'
+) }}
