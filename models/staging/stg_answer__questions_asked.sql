@@ -9,7 +9,12 @@ renamed as (
         cast(question as integer) as question_number,
         metric,
         breakdown,
-        asked_nl
+        asked_nl,
+        activity,
+        availability,
+        reason,
+        reason_fact_ids,
+        where_to_query
     from source
 )
 
