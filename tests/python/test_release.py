@@ -13,6 +13,7 @@ import io
 import json
 import shutil
 import subprocess
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -330,3 +331,28 @@ def _hashes(folder: Path) -> dict[str, bytes]:
         for p in folder.rglob("*")
         if p.is_file()
     }
+
+
+TEXT_FILES = {".html", ".json", ".jsonld", ".csv", ".md", ".cff", ".txt"}
+
+
+def test_release_names_no_path_of_the_machine_it_was_built_on(
+    release: Path, built_warehouse: Path
+) -> None:
+    """The docs page embeds dbt's manifest (project root, compiled files): the
+    paths in it are relative, so a release never publishes where it was built."""
+    machine_paths = [
+        str(built_warehouse.parent.resolve()),
+        str(release.resolve()),
+        tempfile.gettempdir().rstrip("/") + "/",
+    ]
+    checked = set()
+    for path in release.rglob("*"):
+        if path.is_file() and (
+            path.suffix in TEXT_FILES or path.name in {"RELEASE", CHECKSUM_FILE}
+        ):
+            text = path.read_text(encoding="utf-8")
+            for machine_path in machine_paths:
+                assert machine_path not in text, (path.name, machine_path)
+            checked.add(path.relative_to(release).as_posix())
+    assert {"docs/index.html", "index.html", "datapackage.json"} <= checked

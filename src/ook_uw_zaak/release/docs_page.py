@@ -28,9 +28,16 @@ class DocsError(RuntimeError):
 def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
     """Run `dbt docs generate --static` against a copy of `database` (so the
     released file is never opened for writing) and yield dbt's target folder,
-    which holds manifest.json, catalog.json and static_index.html."""
-    with tempfile.TemporaryDirectory(prefix="ook-uw-zaak-docs-") as scratch:
-        work = Path(scratch)
+    which holds manifest.json, catalog.json and static_index.html.
+
+    dbt runs from the project folder with paths relative to it (its target in a
+    scratch folder under the project's target/), because the page embeds dbt's
+    manifest, which names the project root and every compiled file: an absolute
+    path would publish where the release was built."""
+    project_dir = project_dir.resolve()
+    (project_dir / "target").mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="release-docs-", dir=project_dir / "target"))
+    try:
         copy = work / PUBLISHED_FILE_NAME
         shutil.copyfile(database, copy)
         target = work / "target"
@@ -42,16 +49,16 @@ def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
             "generate",
             "--static",
             "--project-dir",
-            str(project_dir),
+            ".",
             "--target-path",
-            str(target),
+            target.relative_to(project_dir).as_posix(),
             "--log-path",
             str(work / "logs"),
             "--no-use-colors",
             "--quiet",
         ]
         if (project_dir / "profiles.yml").is_file():
-            command += ["--profiles-dir", str(project_dir)]
+            command += ["--profiles-dir", "."]
         name = duckdb_target(project_dir)
         if name:
             command += ["--target", name]
@@ -72,6 +79,8 @@ def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
                 + "\n  ".join(output)
             )
         yield target
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def copy_docs_page(target: Path, release_dir: Path) -> Path:
