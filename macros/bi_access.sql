@@ -1,24 +1,41 @@
-{#- Read-only access for BI tools on PostgreSQL. The marts are granted to the BI role
-    through dbt's `grants` config (dbt_project.yml); these macros do what grants
-    cannot: create the role (a run-operation, once), stop a run early when the role
-    is missing (on-run-start), and let it into the schemas of those tables
-    (on-run-end). DuckDB has no roles: there, BI tools open the published file
-    read-only. -#}
+{#- Read-only access for BI tools on PostgreSQL. `dbt run-operation create_bi_role`
+    sets the role up once per database, with the least it needs; the publishing
+    command (`ook-uw-zaak build --target postgres`, src/ook_uw_zaak/postgres_publish.py)
+    grants it the marts of each release inside the transaction that publishes it.
+    Development builds grant nothing. DuckDB has no roles: there, BI tools open the
+    published file read-only. -#}
 
 {% macro bi_role() -%}
-    {#- The name of the read-only BI role: the var `bi_role` (default bi_reader). -#}
-    {{ return(var('bi_role', 'bi_reader')) }}
+    {#- The name of the read-only BI role: the var `bi_role` (default bi_reader),
+        validated before it can reach SQL. -#}
+    {{ return(validate_identifier(var('bi_role', 'bi_reader'), 'The var bi_role')) }}
+{%- endmacro %}
+
+
+{% macro bi_statement_timeout_seconds() -%}
+    {#- How long one query of the BI role may run: the var
+        bi_statement_timeout_seconds (default 60), a whole number of seconds. -#}
+    {%- set seconds = var('bi_statement_timeout_seconds', 60) -%}
+    {%- if seconds is not number or seconds is not integer
+        or seconds < 1 or seconds > 86400 -%}
+        {{ exceptions.raise_compiler_error(
+            'The var bi_statement_timeout_seconds is ' ~ (seconds | tojson)
+            ~ ': it must be a whole number of seconds from 1 to 86400.') }}
+    {%- endif -%}
+    {{ return(seconds) }}
 {%- endmacro %}
 
 
 {% macro create_bi_role(role=none) -%}
-    {#- Run once per database, before the first `dbt build --target postgres`, by a
-        user allowed to create roles:
+    {#- Run once per database, before the first publishing build, by a user allowed
+        to create roles who owns the database:
             dbt run-operation create_bi_role --target postgres
-        Creates the role if it does not exist; never sets a password (the DBA
-        does: ALTER ROLE bi_reader PASSWORD '...'; or grants the role to the
-        login roles of the people who use it). -#}
-    {{ return(adapter.dispatch('create_bi_role', 'ook_uw_zaak')(role or bi_role())) }}
+        Creates the role if it does not exist (never with a password: the DBA sets
+        one, or grants the role to the login roles of the people who use it), and
+        sets its rights; running it again repairs them. -#}
+    {%- set role = bi_role() if role is none
+        else validate_identifier(role, 'The argument role of create_bi_role') -%}
+    {{ return(adapter.dispatch('create_bi_role', 'ook_uw_zaak')(role)) }}
 {%- endmacro %}
 
 {% macro default__create_bi_role(role) -%}
@@ -27,88 +44,54 @@
 {%- endmacro %}
 
 {% macro postgres__create_bi_role(role) -%}
-    {%- set exists_query -%}
-        select count(*) from pg_catalog.pg_roles where rolname = '{{ role | replace("'", "''") }}'
+    {#- The role may only log in; it gets CONNECT on this database and nothing else
+        here (USAGE on marts and SELECT on its tables come with each release). -#}
+    {%- set database = validate_identifier(
+        target.database, 'The database of the postgres target (PGDATABASE)') -%}
+    {%- set seconds = bi_statement_timeout_seconds() -%}
+    {%- set role_query -%}
+        select rolsuper or rolcreatedb or rolcreaterole or rolreplication
+            or rolbypassrls as is_privileged
+        from pg_catalog.pg_roles
+        where rolname = '{{ role }}'
     {%- endset -%}
-    {%- if run_query(exists_query).columns[0].values()[0] > 0 -%}
-        {{ log('Role ' ~ role ~ ' exists already: left unchanged.', info=true) }}
-    {%- else -%}
-        {%- call statement('create_bi_role') -%}
-            create role {{ adapter.quote(role) }}
-                login nosuperuser nocreatedb nocreaterole noinherit noreplication
-        {%- endcall -%}
-        {{ log('Created role ' ~ role ~ ' (no password: set one, or grant the role to'
-               ~ ' the login roles that use it).', info=true) }}
+    {%- set found = run_query(role_query).columns[0].values() -%}
+    {%- if found and found[0] -%}
+        {{ exceptions.raise_compiler_error(
+            'The role ' ~ role ~ ' exists and may do more than read (superuser,'
+            ~ ' create databases or roles, replication or bypass row security):'
+            ~ ' a BI role must not. Pick another name with --vars'
+            ~ " '{bi_role: name}', or have the DBA remove those rights.") }}
     {%- endif -%}
-{%- endmacro %}
-
-
-{% macro grant_usage_on_granted_schemas(results) -%}
-    {#- on-run-end hook: the role that dbt's grants config lets read a table also
-        needs USAGE on the table's schema. Grants it on the schemas of the models
-        built in this run whose grants name the BI role (the marts), nothing else. -#}
-    {{ return(adapter.dispatch('grant_usage_on_granted_schemas', 'ook_uw_zaak')(results)) }}
-{%- endmacro %}
-
-{% macro default__grant_usage_on_granted_schemas(results) -%}
-    {#- DuckDB and other targets without roles: nothing to grant. -#}
-{%- endmacro %}
-
-{% macro postgres__grant_usage_on_granted_schemas(results) -%}
-    {%- set role = bi_role() -%}
-    {%- set schemas = [] -%}
-    {%- if execute -%}
-        {%- for result in results
-            if result.node.resource_type == 'model' and result.status == 'success' -%}
-            {%- set grantees = (result.node.config.grants or {}).get('select', []) -%}
-            {%- set grantees = [grantees] if grantees is string else grantees -%}
-            {%- if role in grantees and result.node.schema not in schemas -%}
-                {%- do schemas.append(result.node.schema) -%}
-            {%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {%- for schema in schemas %}
-    grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }};
-    {%- endfor %}
-{%- endmacro %}
-
-
-{% macro check_bi_role_exists() -%}
-    {#- on-run-start hook: when a run will grant the BI role access (a mart is
-        selected), stop before building anything if the role does not exist, and
-        say how to create it. Never creates it: a build needs no CREATEROLE. -#}
-    {{ return(adapter.dispatch('check_bi_role_exists', 'ook_uw_zaak')()) }}
-{%- endmacro %}
-
-{% macro default__check_bi_role_exists() -%}
-    {#- DuckDB and other targets without roles: nothing to check. -#}
-{%- endmacro %}
-
-{% macro postgres__check_bi_role_exists() -%}
-    {%- if execute -%}
-        {%- set role = bi_role() -%}
-        {%- set granting = [] -%}
-        {%- for unique_id in selected_resources if unique_id in graph.nodes -%}
-            {%- set node = graph.nodes[unique_id] -%}
-            {%- set grantees = (node.config.grants or {}).get('select', []) -%}
-            {%- set grantees = [grantees] if grantees is string else grantees -%}
-            {%- if node.resource_type == 'model' and role in grantees -%}
-                {%- do granting.append(node.name) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- if granting -%}
-            {%- set exists_query -%}
-                select count(*) from pg_catalog.pg_roles where rolname = '{{ role | replace("'", "''") }}'
-            {%- endset -%}
-            {%- if run_query(exists_query).columns[0].values()[0] == 0 -%}
-                {{ exceptions.raise_compiler_error(
-                    'The BI role ' ~ role ~ ' does not exist in the database, and the'
-                    ~ ' selected models ' ~ granting | join(', ') ~ ' grant it SELECT.'
-                    ~ ' Create it once, as a user allowed to create'
-                    ~ ' roles: dbt run-operation create_bi_role --target '
-                    ~ target.name ~ ' (or have the DBA create it; or pick another'
-                    ~ " role with --vars '{bi_role: name}').") }}
-            {%- endif -%}
-        {%- endif -%}
-    {%- endif -%}
+    {%- set public_query -%}
+        select
+            has_database_privilege('public', '{{ database }}', 'TEMPORARY')
+                as public_has_temporary,
+            coalesce(has_schema_privilege('public', 'public', 'CREATE'), false)
+                as public_creates_in_public
+    {%- endset -%}
+    {%- set public_rights = run_query(public_query).rows[0] -%}
+    {%- call statement('create_bi_role') -%}
+        {%- if not found %}
+        create role {{ role }}
+            login nosuperuser nocreatedb nocreaterole noinherit noreplication
+            nobypassrls;
+        {%- endif %}
+        alter role {{ role }} set statement_timeout = '{{ seconds }}s';
+        revoke all on database {{ database }} from {{ role }};
+        grant connect on database {{ database }} to {{ role }};
+        {%- if public_rights[0] %}
+        -- PostgreSQL lets every role (PUBLIC) create temporary tables by default.
+        revoke temporary on database {{ database }} from public;
+        {%- endif %}
+        {%- if public_rights[1] %}
+        -- Before PostgreSQL 15, every role may create objects in schema public.
+        revoke create on schema public from public;
+        {%- endif %}
+    {%- endcall -%}
+    {{ log(('Created role ' if not found else 'Role ') ~ role ~ ' set up: it may'
+           ~ ' connect to ' ~ database ~ ' and read the published marts, nothing'
+           ~ ' else; one query may run ' ~ seconds ~ ' s at most.'
+           ~ (' It has no password: set one, or grant the role to the login roles'
+              ~ ' that use it.' if not found else ''), info=true) }}
 {%- endmacro %}

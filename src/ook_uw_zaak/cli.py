@@ -12,6 +12,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ook_uw_zaak.publish",
         "build and test the warehouse in a scratch file, then publish it atomically",
     ),
+    "rollback": (
+        "ook_uw_zaak.rollback",
+        "return readers to the previous release (PostgreSQL: --target postgres)",
+    ),
     "report": (
         "ook_uw_zaak.report",
         "write the report (Dutch and English) and its index page into reports/",

@@ -20,3 +20,17 @@ DUCKDB_PATH_VARIABLE = "OOK_UW_ZAAK_DUCKDB_PATH"
 # releases.py).
 RELEASES_FOLDER = "releases"
 RELEASE_LINK = "release"
+
+# PostgreSQL (ook-uw-zaak build --target postgres; see postgres_publish.py).
+# The dbt target of the PostgreSQL server, in profiles.yml.
+POSTGRES_TARGET = "postgres"
+# The schemas of one release, in the order they are swapped; readers use MARTS_SCHEMA.
+RELEASE_SCHEMAS = ("raw", "staging", "intermediate", "marts")
+MARTS_SCHEMA = "marts"
+# <schema>__previous holds the release before the current one (one step back).
+PREVIOUS_SUFFIX = "__previous"
+# A publishing build writes into <schema>__build_<stamp>_<pid> (scratch schemas).
+BUILD_SUFFIX_PREFIX = "build_"
+# The read-only role of BI tools, and the database, unless told otherwise.
+DEFAULT_BI_ROLE = "bi_reader"
+DEFAULT_PG_DATABASE = "ook_uw_zaak"

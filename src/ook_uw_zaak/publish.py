@@ -24,10 +24,11 @@ import functools
 import sys
 from pathlib import Path
 
-from ook_uw_zaak import workspace
+from ook_uw_zaak import postgres_publish, workspace
 from ook_uw_zaak.constants import (
     CATALOG,
     OLDEST_READER,
+    POSTGRES_TARGET,
     PUBLISH_FOLDER,
     PUBLISHED_FILE_NAME,
 )
@@ -74,6 +75,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="show what dbt prints while it runs (it is always saved with the build)",
     )
+    parser.add_argument(
+        "--target",
+        choices=("duckdb", POSTGRES_TARGET),
+        default="duckdb",
+        help="where to publish: the DuckDB file (default) or the PostgreSQL database "
+        "of the PG* variables (see postgres_publish.py)",
+    )
+    postgres_publish.add_arguments(parser)
 
 
 def say(message: str) -> None:
@@ -91,6 +100,8 @@ def unchanged(published: Path) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.target == POSTGRES_TARGET:
+        return postgres_publish.run(args)
     project_dir: Path = args.project_dir.resolve()
     if not (project_dir / "dbt_project.yml").is_file():
         complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")

@@ -43,6 +43,9 @@ class PostgresServer:
     port: int
     superuser: str
     superuser_password: str
+    # The server's log: every connection and every statement is logged, so a test
+    # can tell that nothing reached the server.
+    log_file: Path
 
     def libpq_environment(
         self,
@@ -211,7 +214,8 @@ def running_postgres_server(bin_dir: Path) -> Iterator[PostgresServer]:
             options = (
                 f"-c listen_addresses=127.0.0.1 -c port={port} "
                 f"-c unix_socket_directories={work_dir} "
-                "-c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+                "-c fsync=off -c full_page_writes=off -c synchronous_commit=off "
+                "-c log_connections=on -c log_statement=all"
             )
             result = runner.run(
                 "pg_ctl",
@@ -245,6 +249,7 @@ def running_postgres_server(bin_dir: Path) -> Iterator[PostgresServer]:
             port=port,
             superuser=SUPERUSER,
             superuser_password=password,
+            log_file=log_file,
         )
     finally:
         if started:

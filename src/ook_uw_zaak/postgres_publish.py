@@ -1,0 +1,352 @@
+"""`ook-uw-zaak build --target postgres` and `ook-uw-zaak rollback --target postgres`:
+publish the warehouse into a PostgreSQL database only when every step passed.
+
+1. validate every name that will reach SQL (PGDATABASE, --bi-role); check the seed
+   CSV files (seed_checks.py); on a problem, stop before anything reaches the server;
+2. take the database's publishing lock (another build waits for it);
+3. `dbt build --target postgres` into scratch schemas <schema>__build_<stamp>_<pid>,
+   which no reader may use (macros/generate_schema_name.sql);
+4. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
+5. else check the scratch schemas hold every table and view of the build, grant
+   the BI role SELECT on the new marts, and swap the release in, in one transaction
+   (postgres_release.py): current -> <schema>__previous, scratch -> current.
+
+Until that transaction commits, readers see the release they saw before, whatever
+happens to the build (a failed test, a lost connection, kill -9).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+
+from ook_uw_zaak import postgres_release
+from ook_uw_zaak.constants import (
+    BUILD_SUFFIX_PREFIX,
+    DEFAULT_BI_ROLE,
+    DEFAULT_PG_DATABASE,
+    MARTS_SCHEMA,
+    POSTGRES_TARGET,
+    PREVIOUS_SUFFIX,
+    PUBLISH_FOLDER,
+)
+from ook_uw_zaak.dbt_build import OUTPUT_FILE, output_tail
+from ook_uw_zaak.failure_summary import Outcome, read_outcome
+from ook_uw_zaak.identifiers import IdentifierError, check_identifier
+from ook_uw_zaak.seed_checks import check_seeds
+
+# How long a build or rollback waits for another one on the same database.
+LOCK_WAIT_SECONDS = 600.0
+# Failed builds' dbt output is kept here (the newest few).
+BUILDS_FOLDER = Path(PUBLISH_FOLDER) / "postgres"
+FAILED_BUILDS_KEPT = 5
+UNCHANGED = "What readers see is unchanged."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the PostgreSQL target (the connection comes from PG*)."""
+    parser.add_argument(
+        "--bi-role",
+        default=DEFAULT_BI_ROLE,
+        help=f"PostgreSQL only: the read-only role of BI tools (default "
+        f"{DEFAULT_BI_ROLE})",
+    )
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def complain(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def connection_settings(environment: Mapping[str, str]) -> dict[str, str]:
+    """How to reach the server: the libpq variables, with the defaults of the
+    profile's postgres target (profiles.yml). The password comes from PGPASSWORD
+    or ~/.pgpass, read by libpq itself. Raises IdentifierError for a database
+    name that breaks the identifier rule (it is written into SQL)."""
+    return {
+        "host": environment.get("PGHOST", "localhost"),
+        "port": environment.get("PGPORT", "5432"),
+        "user": environment.get("PGUSER", "postgres"),
+        "dbname": check_identifier(
+            environment.get("PGDATABASE", DEFAULT_PG_DATABASE),
+            "PGDATABASE (the database to publish into)",
+        ),
+        "sslmode": environment.get("PGSSLMODE", "prefer"),
+        "application_name": "ook-uw-zaak publish",
+    }
+
+
+def _connect(settings: Mapping[str, str]) -> Any:
+    connection = psycopg2.connect(**settings)
+    connection.autocommit = True
+    return connection
+
+
+def _check_inputs(args: argparse.Namespace) -> tuple[dict[str, str], str]:
+    """The connection settings and the BI role, validated (IdentifierError)."""
+    settings = connection_settings(os.environ)
+    role = check_identifier(args.bi_role, "The option --bi-role")
+    return settings, role
+
+
+def run(args: argparse.Namespace) -> int:
+    project_dir: Path = args.project_dir.resolve()
+    if not (project_dir / "dbt_project.yml").is_file():
+        complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
+        return 2
+    try:
+        settings, role = _check_inputs(args)
+    except IdentifierError as error:
+        complain(str(error))
+        return 2
+    say("1/5 Checking the seed files...")
+    problems = check_seeds(project_dir)
+    if problems:
+        complain(
+            f"\nThe seed files have {len(problems)} problem(s); nothing was built:\n"
+        )
+        for problem in problems:
+            complain(f"- {problem}")
+        complain(f"\nNothing was sent to the server. {UNCHANGED}")
+        return 1
+    try:
+        with contextlib.closing(_connect(settings)) as connection:
+            postgres_release.take_lock(
+                connection,
+                LOCK_WAIT_SECONDS,
+                lambda holder: say(
+                    f"Another build or rollback is publishing into {settings['dbname']}"
+                    f" ({holder}); waiting for it..."
+                ),
+            )
+            postgres_release.check_reader_role(connection, role)
+            return _build_and_publish(project_dir, connection, role, args)
+    except postgres_release.ReleaseError as error:
+        complain(f"\nNothing was published: {error}. {UNCHANGED}")
+        return 1
+    except psycopg2.Error as error:
+        complain(
+            f"\nThe PostgreSQL server refused or lost the connection: "
+            f"{str(error).strip()}\nNothing was published. {UNCHANGED}"
+        )
+        return 1
+    except KeyboardInterrupt:
+        complain(f"Stopped. {UNCHANGED}")
+        return 130
+
+
+def _build_and_publish(
+    project_dir: Path, connection: Any, role: str, args: argparse.Namespace
+) -> int:
+    stale = postgres_release.drop_scratch_schemas(connection)
+    if stale:
+        say(f"Dropped {len(stale)} scratch schema(s) left by an earlier build.")
+    now = datetime.now(UTC)
+    release_id = now.strftime("%Y%m%dT%H%M%SZ")
+    suffix = check_identifier(
+        f"{BUILD_SUFFIX_PREFIX}{now.strftime('%Y%m%dt%H%M%S')}_{os.getpid()}",
+        "The scratch schema suffix",
+    )
+    build_folder = project_dir / BUILDS_FOLDER / f"build-{suffix}"
+    build_folder.mkdir(parents=True)
+    say(
+        "2/5 Building and testing the warehouse with dbt in scratch schemas "
+        f"(*__{suffix}); this takes a little while..."
+    )
+    exit_code = _run_dbt(project_dir, build_folder, suffix, role, args.show_dbt_output)
+    outcome = read_outcome(
+        project_dir, build_folder / "target", build_folder / "no-such-file.duckdb"
+    )
+    if exit_code != 0 or outcome is None or not outcome.all_passed:
+        _report_failure(project_dir, build_folder, suffix, outcome)
+        return 1
+    say(f"    All {outcome.passed} steps passed.")
+
+    say("3/5 Checking that the scratch schemas hold everything the build made...")
+    missing = _missing_relations(connection, build_folder / "target" / "manifest.json")
+    if missing:
+        complain(
+            "\nThe build passed, but these tables or views are missing from its "
+            f"scratch schemas: {', '.join(missing)}. Nothing was published. "
+            f"{UNCHANGED}"
+        )
+        return 1
+    scratch_marts = postgres_release.scratch(MARTS_SCHEMA, suffix)
+    say(f"4/5 Letting {role} read the new marts (not visible to it until the swap)...")
+    postgres_release.grant_reading(connection, scratch_marts, role)
+    say("5/5 Publishing: swapping the new release in, in one transaction...")
+    label = f"ook_uw_zaak release {release_id} (scratch schemas *__{suffix})"
+    postgres_release.publish(
+        connection,
+        suffix,
+        role,
+        label,
+        lambda: say("    Waiting for readers' queries on the marts to finish..."),
+    )
+    shutil.rmtree(build_folder, ignore_errors=True)
+    say(
+        f"Published release {release_id}: {role} now reads it in schema "
+        f"{MARTS_SCHEMA}. Queries that were running finished on the previous "
+        f"release, which is kept in the *{PREVIOUS_SUFFIX} schemas; "
+        "`ook-uw-zaak rollback --target postgres` returns to it."
+    )
+    return 0
+
+
+def _die_with_parent() -> None:
+    """In the dbt process, before it starts: have the kernel kill it when the
+    publishing process dies (even by kill -9), so that no orphaned dbt goes on
+    writing. Linux only; elsewhere dbt's scratch schemas are dropped by the next
+    build all the same."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _run_dbt(
+    project_dir: Path, build_folder: Path, suffix: str, role: str, show: bool
+) -> int:
+    command = [
+        sys.executable,
+        "-c",
+        "from dbt.cli.main import cli; cli(prog_name='dbt')",
+        "build",
+        "--project-dir",
+        str(project_dir),
+        "--target",
+        POSTGRES_TARGET,
+        "--target-path",
+        str(build_folder / "target"),
+        "--log-path",
+        str(build_folder / "logs"),
+        "--no-use-colors",
+        "--vars",
+        json.dumps({"release_schema_suffix": suffix, "bi_role": role}),
+    ]
+    if (project_dir / "profiles.yml").is_file():
+        command += ["--profiles-dir", str(project_dir)]
+    parent = os.getpid()
+
+    def prepare() -> None:
+        _die_with_parent()
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    with (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=project_dir,
+            stdout=subprocess.PIPE if show else output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=prepare,  # this process runs no other thread at this point
+        )
+        if process.stdout is not None:
+            for line in process.stdout:
+                sys.stdout.write(line)
+                output.write(line)
+        return process.wait()
+
+
+def _missing_relations(connection: Any, manifest_file: Path) -> list[str]:
+    """The seeds and models (tables, views) of the build that are not in the
+    scratch schemas."""
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    expected: dict[str, set[str]] = {}
+    for node in manifest.get("nodes", {}).values():
+        materialized = node.get("config", {}).get("materialized")
+        if node.get("resource_type") in ("seed", "model") and materialized in (
+            "seed",
+            "table",
+            "view",
+            "incremental",
+        ):
+            expected.setdefault(node["schema"], set()).add(node["alias"])
+    missing = []
+    for schema, names in sorted(expected.items()):
+        found = postgres_release.relations(connection, schema)
+        missing += [f"{schema}.{name}" for name in sorted(names - found)]
+    return missing
+
+
+def _report_failure(
+    project_dir: Path, build_folder: Path, suffix: str, outcome: Outcome | None
+) -> None:
+    if outcome is None or not outcome.problems:
+        complain("\nThe build did not complete. What dbt printed last:\n")
+        for line in output_tail(build_folder):
+            complain(f"  {line}")
+    else:
+        complain(f"\nThe build failed: {len(outcome.problems)} step(s) did not pass.\n")
+        for number, problem in enumerate(outcome.problems, start=1):
+            complain(f"{number}. {problem}\n")
+        if outcome.skipped:
+            complain(
+                f"{outcome.skipped} further step(s) were skipped because they depend "
+                "on a step that failed.\n"
+            )
+    kept = build_folder.with_name("failed-" + build_folder.name.removeprefix("build-"))
+    build_folder.rename(kept)
+    for old in sorted(kept.parent.glob("failed-*"))[:-FAILED_BUILDS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    complain(
+        f"Nothing was published. {UNCHANGED} The failed build's tables are kept in "
+        f"the scratch schemas *__{suffix} until the next build (readers cannot see "
+        f"them); what dbt printed: {kept.relative_to(project_dir)}/{OUTPUT_FILE}."
+    )
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    """`ook-uw-zaak rollback --target postgres`: return to the previous release."""
+    try:
+        settings, role = _check_inputs(args)
+    except IdentifierError as error:
+        complain(str(error))
+        return 2
+    try:
+        with contextlib.closing(_connect(settings)) as connection:
+            postgres_release.take_lock(
+                connection,
+                LOCK_WAIT_SECONDS,
+                lambda holder: say(
+                    f"A build or rollback is publishing into {settings['dbname']} "
+                    f"({holder}); waiting for it..."
+                ),
+            )
+            postgres_release.check_reader_role(connection, role)
+            leaving = postgres_release.release_label(connection) or "no release"
+            postgres_release.roll_back(
+                connection,
+                role,
+                lambda: say("Waiting for readers' queries on the marts to finish..."),
+            )
+            now = postgres_release.release_label(connection) or "an unlabelled release"
+    except postgres_release.ReleaseError as error:
+        complain(f"Nothing changed: {error}.")
+        return 1
+    except psycopg2.Error as error:
+        complain(f"The PostgreSQL server refused: {str(error).strip()}")
+        complain("Nothing changed.")
+        return 1
+    say(
+        f"Readers now see {now}. The release they saw before ({leaving}) is kept as "
+        "the previous one: run the rollback again to return to it."
+    )
+    return 0

@@ -1,0 +1,381 @@
+"""The releases of the warehouse in a PostgreSQL database, and the one transaction
+that changes which release readers see.
+
+    raw, staging, intermediate, marts     the release readers use (the BI role may
+                                          use marts, and read its tables, only)
+    <schema>__previous                    the release before it, for one step back
+    <schema>__build_<stamp>_<pid>         scratch schemas of a build; a failed build
+                                          leaves them to inspect, the next build
+                                          drops them
+
+One build or rollback at a time: each holds a session-level advisory lock for as
+long as it runs, which the server releases when its connection ends, however the
+process ends (kill -9 included). Every name that reaches SQL is validated (see
+identifiers.py) and quoted as an identifier besides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import psycopg2
+import psycopg2.errors
+from psycopg2 import sql
+
+from ook_uw_zaak.constants import (
+    BUILD_SUFFIX_PREFIX,
+    MARTS_SCHEMA,
+    PREVIOUS_SUFFIX,
+    RELEASE_SCHEMAS,
+)
+from ook_uw_zaak.identifiers import check_identifier
+
+# The key of the advisory lock that publishing builds and rollbacks take, per database.
+LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"ook_uw_zaak publish").digest()[:8], "big", signed=True
+)
+_ROLLBACK_SUFFIX = "__rolled_back"
+# How long the swap waits, in all, for readers' queries to let go of the marts.
+SWAP_WAIT_SECONDS = 300.0
+
+
+class ReleaseError(RuntimeError):
+    """The release cannot be changed; the message says why and what to do."""
+
+
+def previous(schema: str) -> str:
+    return check_identifier(schema + PREVIOUS_SUFFIX, "A previous-release schema")
+
+
+def scratch(schema: str, suffix: str) -> str:
+    return check_identifier(f"{schema}__{suffix}", "A scratch schema")
+
+
+def _execute(connection: Any, statement: Any, parameters: Iterable[Any] = ()) -> Any:
+    cursor = connection.cursor()
+    cursor.execute(statement, tuple(parameters))
+    return cursor
+
+
+def schema_exists(connection: Any, schema: str) -> bool:
+    cursor = _execute(
+        connection, "select 1 from pg_catalog.pg_namespace where nspname = %s", [schema]
+    )
+    return cursor.fetchone() is not None
+
+
+def relations(connection: Any, schema: str) -> set[str]:
+    """The tables and views of a schema."""
+    cursor = _execute(
+        connection,
+        "select c.relname from pg_catalog.pg_class as c"
+        " join pg_catalog.pg_namespace as n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm', 'f')",
+        [schema],
+    )
+    return {name for (name,) in cursor.fetchall()}
+
+
+def release_label(connection: Any, schema: str = MARTS_SCHEMA) -> str | None:
+    """The release a marts schema holds, from its comment (None if it has none)."""
+    cursor = _execute(
+        connection,
+        "select obj_description(oid, 'pg_namespace') from pg_catalog.pg_namespace"
+        " where nspname = %s",
+        [schema],
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def take_lock(
+    connection: Any, wait_seconds: float, on_wait: Callable[[str], None]
+) -> None:
+    """Hold the publishing lock of this database for the connection's lifetime."""
+    if _execute(connection, "select pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[
+        0
+    ]:
+        return
+    holder = _execute(
+        connection,
+        "select coalesce(string_agg(a.pid || ' (' || a.usename || ', '"
+        " || coalesce(nullif(a.application_name, ''), 'no name') || ')', ', '), '')"
+        " from pg_catalog.pg_locks as l"
+        " join pg_catalog.pg_stat_activity as a on a.pid = l.pid"
+        " where l.locktype = 'advisory' and l.granted"
+        " and l.database = (select oid from pg_catalog.pg_database"
+        " where datname = current_database())",
+    ).fetchone()[0]
+    on_wait(f"server session {holder}" if holder else "another session")
+    try:
+        _execute(connection, "set statement_timeout = %s", [int(wait_seconds * 1000)])
+        _execute(connection, "select pg_advisory_lock(%s)", [LOCK_KEY])
+    except psycopg2.errors.QueryCanceled:
+        raise ReleaseError(
+            f"another build or rollback held the publishing lock for more than "
+            f"{wait_seconds:.0f} seconds; try again when it has finished"
+        ) from None
+    finally:
+        _execute(connection, "reset statement_timeout")
+
+
+def check_reader_role(connection: Any, role: str) -> None:
+    """Raise ReleaseError unless the BI role exists and may do no more than read."""
+    row = _execute(
+        connection,
+        "select rolsuper or rolcreatedb or rolcreaterole or rolreplication"
+        " or rolbypassrls from pg_catalog.pg_roles where rolname = %s",
+        [role],
+    ).fetchone()
+    if row is None:
+        raise ReleaseError(
+            f"the BI role {role} does not exist in this database's server. Create it "
+            "once, as a user allowed to create roles: dbt run-operation "
+            f"create_bi_role --target postgres --vars '{{bi_role: {role}}}'"
+        )
+    if row[0]:
+        raise ReleaseError(
+            f"the role {role} may do more than read (superuser, create databases or "
+            "roles, replication or bypass row security); a BI role must not. Have the "
+            "DBA remove those rights, or choose another role with --bi-role"
+        )
+
+
+def drop_scratch_schemas(connection: Any) -> list[str]:
+    """Drop the scratch schemas that earlier builds left (call with the lock held:
+    then no other build is running)."""
+    pattern = (
+        "^(" + "|".join(RELEASE_SCHEMAS) + ")__" + BUILD_SUFFIX_PREFIX + "[a-z0-9_]+$"
+    )
+    names = [
+        name
+        for (name,) in _execute(
+            connection,
+            "select nspname from pg_catalog.pg_namespace where nspname ~ %s"
+            " order by nspname",
+            [pattern],
+        ).fetchall()
+    ]
+    for name in names:
+        _execute(
+            connection,
+            sql.SQL("drop schema {} cascade").format(
+                sql.Identifier(check_identifier(name, "A stale scratch schema"))
+            ),
+        )
+    return names
+
+
+def grant_reading(connection: Any, schema: str, role: str) -> None:
+    """SELECT on every table of a (not yet visible) marts schema, before the swap."""
+    _execute(
+        connection,
+        sql.SQL("grant select on all tables in schema {} to {}").format(
+            sql.Identifier(schema), sql.Identifier(role)
+        ),
+    )
+
+
+def _revoke_everyone(connection: Any, schema: str) -> list[sql.Composable]:
+    """Statements that take every right on `schema` from all but its owner."""
+    grantees = _execute(
+        connection,
+        "select distinct r.rolname from pg_catalog.pg_namespace as n"
+        " cross join lateral aclexplode(n.nspacl) as acl"
+        " join pg_catalog.pg_roles as r on r.oid = acl.grantee"
+        " where n.nspname = %s and acl.grantee <> n.nspowner",
+        [schema],
+    ).fetchall()
+    statements: list[sql.Composable] = [
+        sql.SQL("revoke all on schema {} from public").format(sql.Identifier(schema))
+    ]
+    statements += [
+        sql.SQL("revoke all on schema {} from {}").format(
+            sql.Identifier(schema), sql.Identifier(grantee)
+        )
+        for (grantee,) in grantees
+    ]
+    return statements
+
+
+def _rename(old: str, new: str) -> sql.Composable:
+    return sql.SQL("alter schema {} rename to {}").format(
+        sql.Identifier(old), sql.Identifier(new)
+    )
+
+
+def _lock_wait_milliseconds(connection: Any) -> int:
+    """How long one attempt may wait for the marts' locks: half the server's
+    deadlock_timeout, so the swap always gives up before a waiting reader would
+    look for a deadlock; no reader's query is ever cancelled for the swap."""
+    row = _execute(
+        connection,
+        "select setting::integer from pg_catalog.pg_settings"
+        " where name = 'deadlock_timeout'",
+    ).fetchone()
+    return max(20, (row[0] if row else 1000) // 2)
+
+
+def _swap(
+    connection: Any,
+    plan: Callable[[Any], list[sql.Composable]],
+    on_wait: Callable[[], None],
+) -> None:
+    """Run the statements `plan` returns in one transaction, after taking ACCESS
+    EXCLUSIVE locks on the readers' marts tables.
+
+    A query that holds a lock on a marts table finishes on the release it started
+    on: the swap waits for it. A query that starts meanwhile waits for the swap's
+    commit, then PostgreSQL looks its names up again and it reads the new release
+    only. An attempt that cannot get every lock quickly gives up, releases what it
+    has and tries again, so it never deadlocks with a reader.
+    """
+    wait_ms = _lock_wait_milliseconds(connection)
+    deadline = time.monotonic() + SWAP_WAIT_SECONDS
+    told = False
+    connection.autocommit = False
+    try:
+        while True:
+            try:
+                tables = sorted(relations(connection, MARTS_SCHEMA))
+                if tables:
+                    _execute(connection, "set local statement_timeout = %s", [wait_ms])
+                    _execute(
+                        connection,
+                        sql.SQL("lock table {} in access exclusive mode").format(
+                            sql.SQL(", ").join(
+                                sql.Identifier(MARTS_SCHEMA, table) for table in tables
+                            )
+                        ),
+                    )
+                    _execute(connection, "set local statement_timeout = 0")
+                for statement in plan(connection):
+                    _execute(connection, statement)
+                connection.commit()
+                return
+            except (
+                psycopg2.errors.QueryCanceled,
+                psycopg2.errors.LockNotAvailable,
+                psycopg2.errors.DeadlockDetected,
+            ):
+                connection.rollback()
+                if time.monotonic() > deadline:
+                    raise ReleaseError(
+                        "readers' queries kept the marts busy for more than "
+                        f"{SWAP_WAIT_SECONDS:.0f} seconds, so the swap could not "
+                        "take place; nothing changed"
+                    ) from None
+                if not told:
+                    on_wait()
+                    told = True
+                time.sleep(random.uniform(0.02, 0.2))
+            except BaseException:
+                connection.rollback()
+                raise
+    finally:
+        connection.autocommit = True
+
+
+def _reader_rights(connection: Any, role: str, label: str) -> list[sql.Composable]:
+    """After the renames: the role may use the new marts and read its tables; no
+    one but its owner may use any previous-release schema."""
+    statements: list[sql.Composable] = []
+    for schema in RELEASE_SCHEMAS:
+        if schema_exists(connection, previous(schema)):
+            statements += _revoke_everyone(connection, previous(schema))
+    statements += [
+        sql.SQL("grant usage on schema {} to {}").format(
+            sql.Identifier(MARTS_SCHEMA), sql.Identifier(role)
+        ),
+        sql.SQL("grant select on all tables in schema {} to {}").format(
+            sql.Identifier(MARTS_SCHEMA), sql.Identifier(role)
+        ),
+        sql.SQL("comment on schema {} is {}").format(
+            sql.Identifier(MARTS_SCHEMA), sql.Literal(label)
+        ),
+    ]
+    return statements
+
+
+def publish(
+    connection: Any,
+    suffix: str,
+    role: str,
+    label: str,
+    on_wait: Callable[[], None],
+) -> None:
+    """Swap the build's scratch schemas in, in one transaction: the current
+    release becomes the previous one (the one before it is dropped), the scratch
+    schemas become the current release, and the role may read its marts."""
+    check_identifier(role, "The BI role")
+    if not schema_exists(connection, scratch(MARTS_SCHEMA, suffix)):
+        raise ReleaseError(f"the build made no schema {scratch(MARTS_SCHEMA, suffix)}")
+
+    def plan(transaction: Any) -> list[sql.Composable]:
+        # Every statement below only changes the catalogue: a rename leaves each
+        # table and view where it is, and views refer to tables by their id, so
+        # the staging views of a release keep reading that release's raw tables.
+        statements: list[sql.Composable] = [
+            sql.SQL("drop schema if exists {} cascade").format(
+                sql.Identifier(previous(schema))
+            )
+            for schema in RELEASE_SCHEMAS
+        ]
+        for schema in RELEASE_SCHEMAS:
+            if schema_exists(transaction, schema):
+                statements.append(_rename(schema, previous(schema)))
+        for schema in RELEASE_SCHEMAS:
+            if schema_exists(transaction, scratch(schema, suffix)):
+                statements.append(_rename(scratch(schema, suffix), schema))
+        return statements
+
+    def rights_after(transaction: Any) -> list[sql.Composable]:
+        return _reader_rights(transaction, role, label)
+
+    _swap(connection, _then(plan, rights_after), on_wait)
+
+
+def roll_back(connection: Any, role: str, on_wait: Callable[[], None]) -> None:
+    """Make the previous release current again, and the current one previous (so
+    a second rollback undoes the first), in one transaction."""
+    check_identifier(role, "The BI role")
+    if not schema_exists(connection, previous(MARTS_SCHEMA)):
+        raise ReleaseError(
+            f"there is no previous release (no schema {previous(MARTS_SCHEMA)}) to "
+            "return to"
+        )
+
+    def plan(transaction: Any) -> list[sql.Composable]:
+        current = [s for s in RELEASE_SCHEMAS if schema_exists(transaction, s)]
+        before = [s for s in RELEASE_SCHEMAS if schema_exists(transaction, previous(s))]
+        aside = {s: check_identifier(s + _ROLLBACK_SUFFIX, "A schema") for s in current}
+        return [
+            *(_rename(schema, aside[schema]) for schema in current),
+            *(_rename(previous(schema), schema) for schema in before),
+            *(_rename(aside[schema], previous(schema)) for schema in current),
+        ]
+
+    def rights_after(transaction: Any) -> list[sql.Composable]:
+        label = release_label(transaction) or "an unlabelled release"
+        return _reader_rights(transaction, role, label)
+
+    _swap(connection, _then(plan, rights_after), on_wait)
+
+
+def _then(
+    first: Callable[[Any], list[sql.Composable]],
+    second: Callable[[Any], list[sql.Composable]],
+) -> Callable[[Any], list[sql.Composable]]:
+    """A plan that runs `first`'s statements, then computes and runs `second`'s
+    (which may look at what `first` changed)."""
+
+    def plan(transaction: Any) -> list[sql.Composable]:
+        for statement in first(transaction):
+            _execute(transaction, statement)
+        return second(transaction)
+
+    return plan
