@@ -24,8 +24,12 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(UV) sync --frozen --extra spark --extra spark-cluster
 	@touch $@
 
-build: $(VENV)/.synced  ## build, test and publish the warehouse into ook_uw_zaak.duckdb
-	$(RUN) ook-uw-zaak build
+# Where `make build` publishes: duckdb (the file ook_uw_zaak.duckdb) or postgres
+# (the database of the PG* variables): make build TARGET=postgres
+TARGET ?= duckdb
+
+build: $(VENV)/.synced  ## build, test and publish the warehouse (TARGET=duckdb or postgres)
+	$(RUN) ook-uw-zaak build --target $(TARGET)
 
 report: $(VENV)/.synced  ## write the report (Dutch and English) and its index page into reports/
 	$(RUN) ook-uw-zaak report

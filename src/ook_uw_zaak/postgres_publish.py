@@ -50,9 +50,11 @@ from ook_uw_zaak.seed_checks import check_seeds
 
 # How long a build or rollback waits for another one on the same database.
 LOCK_WAIT_SECONDS = 600.0
-# Failed builds' dbt output is kept here (the newest few).
+# dbt's artifacts and output of the published builds and of failed builds (the
+# newest few) are kept here.
 BUILDS_FOLDER = Path(PUBLISH_FOLDER) / "postgres"
 FAILED_BUILDS_KEPT = 5
+PUBLISHED_BUILDS_KEPT = 2
 UNCHANGED = "What readers see is unchanged."
 
 
@@ -199,7 +201,7 @@ def _build_and_publish(
         label,
         lambda: say("    Waiting for readers' queries on the marts to finish..."),
     )
-    shutil.rmtree(build_folder, ignore_errors=True)
+    _keep_published(build_folder, release_id)
     say(
         f"Published release {release_id}: {role} now reads it in schema "
         f"{MARTS_SCHEMA}. Queries that were running finished on the previous "
@@ -207,6 +209,15 @@ def _build_and_publish(
         "`ook-uw-zaak rollback --target postgres` returns to it."
     )
     return 0
+
+
+def _keep_published(build_folder: Path, release_id: str) -> None:
+    """Keep the dbt artifacts (manifest, run results, output) of the published
+    build, and of the one before it, as published-<release id>."""
+    build_folder.rename(build_folder.with_name(f"published-{release_id}"))
+    kept = sorted(build_folder.parent.glob("published-*"))
+    for old in kept[:-PUBLISHED_BUILDS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _die_with_parent() -> None:

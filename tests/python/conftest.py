@@ -13,8 +13,9 @@ import pytest
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.project_copy import copy_project as copy_project_from
 
-# The session fixture `postgres_server`: a throwaway PostgreSQL server.
-pytest_plugins = ["postgres_server"]
+# The session fixtures `postgres_server` (a throwaway PostgreSQL server) and
+# `warehouse` (a database on it with a published release).
+pytest_plugins = ["postgres_server", "postgres_warehouse"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

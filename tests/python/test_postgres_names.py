@@ -1,0 +1,192 @@
+"""No name reaches SQL unchecked: hostile role, schema and database names given to
+every entry point (`dbt run-operation create_bi_role`, `dbt build --vars`, the
+environment, `ook-uw-zaak build --target postgres`, `ook-uw-zaak rollback`) are
+refused with a message naming where the name came from and the rule, and nothing
+reaches the server: no connection and no statement in its log, the canary schema
+and role still there, no new role.
+
+Against the session's throwaway server (postgres_warehouse.py); skipped where
+PostgreSQL is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from subprocess import CompletedProcess
+
+import pytest
+
+from ook_uw_zaak.identifiers import (
+    IDENTIFIER_RULE,
+    IdentifierError,
+    check_identifier,
+    is_identifier,
+)
+from postgres_warehouse import (
+    CANARY_ROLE,
+    CANARY_SCHEMA,
+    Warehouse,
+    everything,
+    run_cli,
+    run_dbt,
+)
+
+# What an attacker or a careless maintainer might pass as a name.
+HOSTILE = {
+    "quote": 'y" superuser; drop schema canary cascade; create role "z',
+    "semicolon": "bi_reader; drop schema canary cascade",
+    "comment": "bi_reader -- drop role canary_role",
+    "block comment": "bi_reader/**/",
+    "single quote": "x'; drop role canary_role; --",
+    "uppercase": "BI_Reader",
+    "too long": "b" * 64,
+    "newline": "bi_reader\n",
+    "empty": "",
+}
+# The same rule in words, in the Jinja macro's message and in Python's.
+RULE_WORDS = "PostgreSQL's unquoted-identifier rule"
+DBT_RULE = "breaks PostgreSQL's unquoted-identifier rule"
+
+
+@pytest.mark.parametrize("name", ["bi_reader", "_x", "a" * 63, "ook_uw_zaak2"])
+def test_valid_names_pass(name: str) -> None:
+    assert is_identifier(name)
+    assert check_identifier(name, "the option --bi-role") == name
+
+
+@pytest.mark.parametrize("name", [*HOSTILE.values(), None, 5, "é", "1abc"])
+def test_hostile_names_are_refused_naming_source_and_rule(name: object) -> None:
+    assert not is_identifier(name)
+    with pytest.raises(IdentifierError) as error:
+        check_identifier(name, "the option --bi-role")
+    assert "the option --bi-role" in str(error.value)
+    assert IDENTIFIER_RULE in str(error.value)
+    assert RULE_WORDS in IDENTIFIER_RULE
+
+
+def _server_state(warehouse: Warehouse) -> tuple[list[str], dict[str, str]]:
+    with closing(warehouse.admin()) as admin:
+        cursor = admin.cursor()
+        cursor.execute("select rolname from pg_roles order by 1")
+        roles = [name for (name,) in cursor.fetchall()]
+        cursor.execute(f"select alive from {CANARY_SCHEMA}.alive")
+        assert cursor.fetchall() == [(1,)]
+        return roles, everything(admin)
+
+
+def _attempts(warehouse: Warehouse) -> list[tuple[str, str, CompletedProcess[str]]]:
+    """Every entry point with hostile names; (what, expected source, result)."""
+    project = warehouse.project_dir
+
+    def dbt(*args: str, **environment: str) -> CompletedProcess[str]:
+        return run_dbt(project, warehouse.environment(**environment), *args)
+
+    def cli(*args: str, **environment: str) -> CompletedProcess[str]:
+        return run_cli(project, warehouse.environment(**environment), *args)
+
+    jobs = []
+    for label, name in HOSTILE.items():
+        jobs.append(
+            (
+                f"run-operation create_bi_role, bi_role {label}",
+                "The var bi_role",
+                lambda n=name: dbt(
+                    "run-operation",
+                    "create_bi_role",
+                    "--vars",
+                    json.dumps({"bi_role": n}),
+                ),
+            )
+        )
+        for command in ("build", "rollback"):
+            jobs.append(
+                (
+                    f"ook-uw-zaak {command} --bi-role {label}",
+                    "The option --bi-role",
+                    lambda n=name, c=command: cli(
+                        c, "--target", "postgres", "--bi-role", n
+                    ),
+                )
+            )
+            jobs.append(
+                (
+                    f"ook-uw-zaak {command}, PGDATABASE {label}",
+                    "PGDATABASE",
+                    lambda n=name, c=command: cli(
+                        c, "--target", "postgres", PGDATABASE=n
+                    ),
+                )
+            )
+    name = HOSTILE["quote"]
+    jobs += [
+        (
+            "dbt build, bi_role",
+            "The var bi_role",
+            lambda: dbt("build", "--vars", json.dumps({"bi_role": name})),
+        ),
+        (
+            "dbt build, release_schema_suffix",
+            "The var release_schema_suffix",
+            lambda: dbt("build", "--vars", json.dumps({"release_schema_suffix": name})),
+        ),
+        (
+            "dbt build, PGDATABASE",
+            "PGDATABASE",
+            lambda: dbt("build", PGDATABASE=name),
+        ),
+        (
+            "dbt build, OOK_UW_ZAAK_PG_SCHEMA",
+            "OOK_UW_ZAAK_PG_SCHEMA",
+            lambda: dbt("build", OOK_UW_ZAAK_PG_SCHEMA=name),
+        ),
+        (
+            "dbt build, PGUSER",
+            "PGUSER",
+            lambda: dbt("build", PGUSER="Alice; drop schema canary cascade"),
+        ),
+        (
+            "run-operation create_bi_role, timeout",
+            "bi_statement_timeout_seconds",
+            lambda: dbt(
+                "run-operation",
+                "create_bi_role",
+                "--vars",
+                json.dumps({"bi_statement_timeout_seconds": "60s'; drop role x; --"}),
+            ),
+        ),
+    ]
+    # dbt spends its time parsing the project; a few at once.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [(what, source, pool.submit(job)) for what, source, job in jobs]
+        return [(what, source, future.result()) for what, source, future in futures]
+
+
+def test_hostile_names_reach_no_entry_point_and_nothing_runs(
+    warehouse: Warehouse,
+) -> None:
+    roles_before, before = _server_state(warehouse)
+    assert CANARY_ROLE in roles_before
+    log = warehouse.server.log_file
+    log_start = log.stat().st_size
+    results = _attempts(warehouse)
+    with log.open("rb") as server_log:
+        server_log.seek(log_start)
+        logged = server_log.read().decode(errors="replace")
+    failures = []
+    for what, source, result in results:
+        output = result.stdout + result.stderr
+        if result.returncode == 0:
+            failures.append(f"{what}: accepted\n{output[-1500:]}")
+        elif source not in output or (
+            "timeout" not in what and RULE_WORDS not in output
+        ):
+            failures.append(f"{what}: no clear refusal\n{output[-1500:]}")
+    assert not failures, "\n\n".join(failures)
+    # Not one connection, not one statement reached the server.
+    assert "connection received" not in logged, logged[-3000:]
+    assert "statement:" not in logged, logged[-3000:]
+    roles_after, after = _server_state(warehouse)
+    assert roles_after == roles_before
+    assert after == before
