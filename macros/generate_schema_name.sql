@@ -29,6 +29,7 @@
     {%- do validate_identifier(
         target.database, 'The database of the postgres target (PGDATABASE)') -%}
     {%- do bi_role() -%}
+    {%- do bi_statement_timeout_seconds() -%}
     {%- set suffix = var('release_schema_suffix', none) -%}
     {%- if suffix is not none -%}
         {%- do validate_identifier(suffix, 'The var release_schema_suffix') -%}

@@ -125,10 +125,16 @@ def take_lock(
 
 def check_reader_role(connection: Any, role: str) -> None:
     """Raise ReleaseError unless the BI role exists and may do no more than read."""
+    if role.startswith("pg_"):
+        raise ReleaseError(
+            f"{role} is a name PostgreSQL keeps for its own roles; choose another BI "
+            "role with --bi-role"
+        )
     row = _execute(
         connection,
         "select rolsuper or rolcreatedb or rolcreaterole or rolreplication"
-        " or rolbypassrls from pg_catalog.pg_roles where rolname = %s",
+        " or rolbypassrls or exists (select 1 from pg_catalog.pg_auth_members as m"
+        " where m.member = r.oid) from pg_catalog.pg_roles as r where rolname = %s",
         [role],
     ).fetchone()
     if row is None:
@@ -140,8 +146,9 @@ def check_reader_role(connection: Any, role: str) -> None:
     if row[0]:
         raise ReleaseError(
             f"the role {role} may do more than read (superuser, create databases or "
-            "roles, replication or bypass row security); a BI role must not. Have the "
-            "DBA remove those rights, or choose another role with --bi-role"
+            "roles, replication, bypass row security, or member of another role); a "
+            "BI role must not. Have the DBA remove those rights, or choose another "
+            "role with --bi-role"
         )
 
 

@@ -85,6 +85,25 @@ def test_publishing_build_passes_every_node(warehouse: Warehouse) -> None:
     assert set(_marts(warehouse)) == published_marts
 
 
+def test_release_schemas_hold_every_seed_and_model(warehouse: Warehouse) -> None:
+    """Seeds in raw, staging and intermediate views in their schemas, marts in
+    marts: built in scratch schemas, then renamed into place."""
+    manifest, _ = published_artifacts(warehouse.project_dir)
+    expected: dict[str, set[str]] = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] not in ("seed", "model"):
+            continue
+        folder = "raw" if node["resource_type"] == "seed" else node["fqn"][1]
+        release_schema, _, suffix = node["schema"].partition("__")
+        assert release_schema == folder, node["unique_id"]
+        assert suffix.startswith("build_"), node["schema"]
+        expected.setdefault(release_schema, set()).add(node["alias"])
+    assert set(expected) == set(RELEASE_SCHEMAS)
+    with closing(warehouse.admin()) as admin:
+        for schema, names in expected.items():
+            assert set(relations_of(admin, schema)) == names, schema
+
+
 def test_bi_role_holds_no_attribute_and_a_statement_timeout(
     warehouse: Warehouse,
 ) -> None:
@@ -218,7 +237,7 @@ def test_bi_role_reads_no_other_schema(warehouse: Warehouse) -> None:
             (BI_ROLE,),
         )
         usable = [name for (name,) in cursor.fetchall()]
-    assert set(HIDDEN_SCHEMAS) - {"intermediate"} <= set(schemas), schemas
+    assert set(HIDDEN_SCHEMAS) <= set(schemas), schemas
     assert len(relations) > 20, relations
     assert usable == ["information_schema", MARTS, "pg_catalog", "public"]
     with closing(warehouse.reader()) as reader:
