@@ -33,6 +33,13 @@
     {%- set suffix = var('release_schema_suffix', none) -%}
     {%- if suffix is not none -%}
         {%- do validate_identifier(suffix, 'The var release_schema_suffix') -%}
+        {%- if not suffix.startswith('build_') -%}
+            {#- Never <schema>__previous or any other schema of a release. -#}
+            {{ exceptions.raise_compiler_error(
+                'The var release_schema_suffix is ' ~ suffix ~ ': a publishing'
+                ~ ' build writes only into scratch schemas <schema>__build_...; it is'
+                ~ ' set by `ook-uw-zaak build --target postgres`, not by hand.') }}
+        {%- endif -%}
     {%- endif -%}
     {%- set custom = none if custom_schema_name is none else custom_schema_name | trim -%}
     {%- if custom is none -%}

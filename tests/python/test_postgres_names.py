@@ -151,6 +151,11 @@ def _attempts(warehouse: Warehouse) -> list[tuple[str, str, CompletedProcess[str
             lambda: dbt("build", PGUSER="Alice; drop schema canary cascade"),
         ),
         (
+            "dbt build, release_schema_suffix naming the previous release",
+            "only into scratch schemas",
+            lambda: dbt("build", "--vars", '{"release_schema_suffix": "previous"}'),
+        ),
+        (
             "run-operation create_bi_role, timeout",
             "bi_statement_timeout_seconds",
             lambda: dbt(
@@ -184,7 +189,9 @@ def test_hostile_names_reach_no_entry_point_and_nothing_runs(
         if result.returncode == 0:
             failures.append(f"{what}: accepted\n{output[-1500:]}")
         elif source not in output or (
-            "timeout" not in what and RULE_WORDS not in output
+            "timeout" not in what
+            and "previous" not in what
+            and RULE_WORDS not in output
         ):
             failures.append(f"{what}: no clear refusal\n{output[-1500:]}")
     assert not failures, "\n\n".join(failures)

@@ -39,6 +39,7 @@ from postgres_server import PostgresServer
 # What `dbt build` runs and must pass: seeds, models, data and unit tests, hooks.
 CHECKED_RESOURCE_TYPES = ("seed", "model", "test", "unit_test", "operation")
 POSTGRES_DATABASE = "ook_uw_zaak_engines"
+POSTGRES_TARGET_SCHEMA = "engines"
 INSTALL_JAVA = (
     "Java is missing: install a Java 17 runtime (`sudo .ci/install-java`, or"
     " `apt-get install openjdk-17-jre-headless`) to run the Spark tests"
@@ -169,6 +170,8 @@ def postgres_marts_connection(
         connection.cursor().execute(f"create database {POSTGRES_DATABASE}")
     env = _dbt_environment(project_dir)
     env.update(postgres_server.libpq_environment(POSTGRES_DATABASE))
+    # A plain `dbt build --target postgres` builds into <target schema>_<schema>.
+    env["OOK_UW_ZAAK_PG_SCHEMA"] = POSTGRES_TARGET_SCHEMA
     for args in (
         ("run-operation", "create_bi_role"),
         ("build", "--select", "resource_type:seed", "resource_type:model"),
@@ -234,7 +237,9 @@ def test_every_table_agrees_on_duckdb_postgres_and_spark(
     assert tables, f"the project has no {resource_type}s"
     engines = {
         "duckdb": read_duckdb_tables(built_warehouse, schema, tables),
-        "postgres": read_postgres_tables(postgres_marts_connection, schema, tables),
+        "postgres": read_postgres_tables(
+            postgres_marts_connection, f"{POSTGRES_TARGET_SCHEMA}_{schema}", tables
+        ),
         "spark": read_spark_tables(
             spark_warehouse.spark_dir / "warehouse", schema, tables
         ),
