@@ -54,6 +54,13 @@ def test_local_spark_is_small_private_and_in_its_own_folder(tmp_path: Path) -> N
     )
 
 
+@pytest.mark.parametrize("folder", ["/srv/spark work", "/srv/spark;create=false"])
+def test_a_folder_that_would_split_the_settings_is_refused(folder: str) -> None:
+    # A space would split the Java options, a semicolon the metastore's address.
+    with pytest.raises(Exception, match="OOK_UW_ZAAK_SPARK_DIR holds a space or a"):
+        _rendered_spark_output({"OOK_UW_ZAAK_SPARK_DIR": folder})
+
+
 @pytest.mark.parametrize("method", ["thrift", "http"])
 def test_a_cluster_gets_none_of_the_local_settings(method: str) -> None:
     output = _rendered_spark_output(
