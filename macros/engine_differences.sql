@@ -113,3 +113,78 @@
             )
     end
 {%- endmacro %}
+
+
+{% macro spark__persist_constraints(relation, model) -%}
+    {#- Spark enforces no constraint on Parquet tables (Delta tables get dbt-spark's
+        own constraints). So that a contract means the same on every engine, the
+        table's not_null, unique and primary_key column constraints are checked
+        right after it is written, and a broken one fails the model, as DuckDB and
+        PostgreSQL refuse the rows. Spark has written the table by then; the failed
+        build says so. -#}
+    {%- set contract = config.get('contract') -%}
+    {%- if contract and contract.enforced -%}
+        {%- if config.get('file_format', 'delta') == 'delta' -%}
+            {%- do dbt.spark__persist_constraints(relation, model) -%}
+        {%- else -%}
+            {%- do ook_uw_zaak.check_constraints_on_spark(relation, model) -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro check_constraints_on_spark(relation, model) -%}
+    {#- Counts, in one query, the rows that break each column constraint of the
+        model (NULL for not_null, repeated values for unique and primary_key), and
+        raises an error naming the table, the column and the count. -#}
+    {%- set checks = [] -%}
+    {%- for constraint in model.constraints or [] -%}
+        {{ exceptions.raise_compiler_error(
+            relation ~ ': the model-level ' ~ constraint.type ~ ' constraint is not'
+            ~ ' checked on Spark; write it on its column or add a data test.') }}
+    {%- endfor -%}
+    {%- for column in model.columns.values() -%}
+        {%- for constraint in column.constraints or [] -%}
+            {%- set type = constraint.type | string | lower | replace('constrainttype.', '') -%}
+            {%- if type == 'not_null' -%}
+                {%- do checks.append((column.name, 'not_null',
+                    'count(*) - count(' ~ column.name ~ ')')) -%}
+            {%- elif type in ('unique', 'primary_key') -%}
+                {%- do checks.append((column.name, type,
+                    'count(' ~ column.name ~ ') - count(distinct ' ~ column.name ~ ')')) -%}
+                {%- if type == 'primary_key' -%}
+                    {%- do checks.append((column.name, 'not_null',
+                        'count(*) - count(' ~ column.name ~ ')')) -%}
+                {%- endif -%}
+            {%- else -%}
+                {{ exceptions.raise_compiler_error(
+                    relation ~ '.' ~ column.name ~ ': a ' ~ type ~ ' constraint is not'
+                    ~ ' checked on Spark; add a data test for it.') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if checks -%}
+        {%- set query -%}
+            select
+            {%- for check in checks %}
+                {{ check[2] }} as broken_{{ loop.index }}{{ ',' if not loop.last }}
+            {%- endfor %}
+            from {{ relation }}
+        {%- endset -%}
+        {%- set counts = run_query(query).rows[0] -%}
+        {%- set broken = [] -%}
+        {%- for check in checks -%}
+            {%- if counts[loop.index0] | int > 0 -%}
+                {%- do broken.append(check[0] ~ ' (' ~ check[1] ~ '): '
+                    ~ counts[loop.index0] ~ ' row(s)') -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if broken -%}
+            {{ exceptions.raise_compiler_error(
+                'Contract constraints broken in ' ~ relation ~ ': ' ~ broken | join('; ')
+                ~ '. Spark does not enforce constraints, so the build checks them after'
+                ~ ' writing the table: the table holds the offending rows until a build'
+                ~ ' passes. Fix the model or its inputs.') }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}

@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from conftest import REPO_ROOT, copy_project
+from conftest import copy_project
 from engine_marts import (
     compare_mart,
     read_duckdb_tables,
@@ -44,9 +43,6 @@ INSTALL_JAVA = (
     "Java is missing: install a Java 17 runtime (`sudo .ci/install-java`, or"
     " `apt-get install openjdk-17-jre-headless`) to run the Spark tests"
 )
-# Spark enforces none of a contract's constraints on its tables: the data test that
-# checks each constraint type instead, on every engine.
-DATA_TEST_FOR_CONSTRAINT = {"not_null": "not_null", "unique": "unique"}
 INSTALL_PYSPARK = "pyspark is missing: `uv sync --extra spark` (or `make`) installs it"
 
 
@@ -131,6 +127,13 @@ def _fail_unless_passed(result: subprocess.CompletedProcess[str], what: str) -> 
         )
 
 
+def _skip_without_spark() -> None:
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip(INSTALL_JAVA)
+    if find_spec("pyspark") is None:
+        pytest.skip(INSTALL_PYSPARK)
+
+
 @dataclass(frozen=True)
 class SparkWarehouse(BuiltProject):
     spark_dir: Path
@@ -139,10 +142,7 @@ class SparkWarehouse(BuiltProject):
 @pytest.fixture(scope="session")
 def spark_warehouse(tmp_path_factory: pytest.TempPathFactory) -> SparkWarehouse:
     """The warehouse built with `dbt build --target spark` in a project copy."""
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip(INSTALL_JAVA)
-    if find_spec("pyspark") is None:
-        pytest.skip(INSTALL_PYSPARK)
+    _skip_without_spark()
     root = tmp_path_factory.mktemp("spark")
     project_dir = copy_project(root / "project")
     env = _dbt_environment(project_dir)
@@ -260,31 +260,41 @@ def test_every_table_agrees_on_duckdb_postgres_and_spark(
     assert not differences, "the engines disagree:\n" + "\n".join(differences)
 
 
-def _test_names(column: dict[str, Any]) -> set[str]:
-    return {
-        test if isinstance(test, str) else next(iter(test))
-        for test in column.get("data_tests") or []
-    }
-
-
-def test_every_constraint_spark_does_not_enforce_has_a_data_test() -> None:
-    # DuckDB and PostgreSQL refuse a row that breaks a not_null constraint; Spark
-    # keeps it. Each constrained column therefore also has the data test that
-    # checks the same thing, which runs on every engine.
-    uncovered = []
-    checked = 0
-    for path in sorted((REPO_ROOT / "models").rglob("*.yml")):
-        for model in yaml.safe_load(path.read_text()).get("models") or []:
-            if model.get("constraints"):
-                uncovered.append(f"{model['name']}: model-level constraints")
-            for column in model.get("columns") or []:
-                for constraint in column.get("constraints") or []:
-                    checked += 1
-                    needed = DATA_TEST_FOR_CONSTRAINT.get(constraint["type"])
-                    if needed is None or needed not in _test_names(column):
-                        uncovered.append(
-                            f"{model['name']}.{column['name']}: {constraint['type']}"
-                            f" constraint without a {needed or 'matching'} data test"
-                        )
-    assert checked, "no constraints found: has the models' YAML moved?"
-    assert not uncovered, "Spark would not check these: " + "; ".join(uncovered)
+def test_spark_fails_a_mart_that_breaks_its_contract_constraints(
+    tmp_path: Path,
+) -> None:
+    # Spark itself enforces no constraint: the project checks them after writing
+    # each table (spark__persist_constraints). A dim_province whose province_code
+    # (not_null) is NULL for one province must fail the build, naming the column.
+    _skip_without_spark()
+    project_dir = copy_project(tmp_path / "project")
+    model = project_dir / "models" / "marts" / "programme" / "dim_province.sql"
+    source = model.read_text("utf-8")
+    broken = source.replace(
+        "        province_code,\n",
+        "        case when province_code = 'ANT' then null else province_code end\n"
+        "            as province_code,\n",
+        1,
+    )
+    assert broken != source, "dim_province.sql no longer selects province_code"
+    model.write_text(broken, "utf-8")
+    env = _dbt_environment(project_dir)
+    env["OOK_UW_ZAAK_SPARK_DIR"] = str(tmp_path / "spark")
+    result = _run_dbt(
+        project_dir,
+        env,
+        "build",
+        "--target",
+        "spark",
+        "--select",
+        "+dim_province",
+        "--exclude",
+        "resource_type:test",
+        "resource_type:unit_test",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert (
+        "Contract constraints broken in marts.dim_province: province_code (not_null):"
+        " 1 row(s)" in output
+    ), output[-3000:]
