@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks import engine_floor, synthetic
 from benchmarks.measure import Measurement, Spread, run_measured
+from benchmarks.spark_bench import measure_spark_build, spark_lines, spark_unavailable
 from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
 from ook_uw_zaak.dbt_build import dbt_build_command, duckdb_target
 from ook_uw_zaak.project_copy import copy_project
@@ -72,6 +73,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_RUNS,
         help=f"runs of every measurement; the median is shown (default {DEFAULT_RUNS})",
+    )
+    parser.add_argument(
+        "--no-spark",
+        action="store_true",
+        help="leave out the Spark build (measured once, in the first run; "
+        "--quick leaves it out too)",
     )
     parser.add_argument(
         "--quick",
@@ -504,11 +511,18 @@ def benchmark(
     factors: Sequence[int],
     say: Callable[[str], None] = progress,
     quick: bool = False,
+    spark: bool = True,
 ) -> list[str]:
-    """Run every measurement `runs` times and return the report's lines."""
+    """Run every measurement `runs` times and return the report's lines. The Spark
+    build takes minutes: it runs once, in the first run, beside that run's DuckDB
+    `dbt build`."""
     threads = profile_threads(project_dir)
     floor_runs: list[FloorRun] = []
     nodes_runs: list[NodesRun] = []
+    spark_missing = (
+        spark_unavailable() if spark else "left out (--no-spark, or --quick)"
+    )
+    spark_build: Measurement | None = None
     sizes = {factor: SizeRuns(factor=factor) for factor in factors}
     for run in range(1, runs + 1):
         here = work / f"run-{run}"
@@ -531,6 +545,12 @@ def benchmark(
             continue
         say(f"Run {run} of {runs}: the nodes, in dbt and straight in DuckDB...")
         nodes_runs.append(measure_nodes(copy, here / "nodes"))
+        if spark_missing is None:
+            say(f"Run {run} of {runs}: the same dbt build on Spark (minutes)...")
+            spark_build = _checked(
+                measure_spark_build(copy, here / "spark", clean_environment()),
+                "dbt build --target spark",
+            )
 
         for factor in factors:
             if factor == 1:
@@ -544,8 +564,11 @@ def benchmark(
             sizes[factor].rows_by_file = written.rows
             shutil.rmtree(grown, ignore_errors=True)
         shutil.rmtree(here, ignore_errors=True)
-    return render_report(
+    lines = render_report(
         runs, floor_runs, nodes_runs, [sizes[f] for f in factors], threads
+    )
+    return lines + spark_lines(
+        nodes_runs[0].dbt, spark_build, spark_missing or "the build did not run"
     )
 
 
@@ -571,7 +594,14 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ook-uw-zaak-bench-") as work:
         try:
-            lines = benchmark(project_dir, Path(work), runs, factors, quick=args.quick)
+            lines = benchmark(
+                project_dir,
+                Path(work),
+                runs,
+                factors,
+                quick=args.quick,
+                spark=not (args.no_spark or args.quick),
+            )
         except BenchError as error:
             progress(f"\nThe benchmark stopped: {error}")
             return 1
