@@ -7,6 +7,7 @@ published warehouse (a 6 MB release): the scratch folder peaks at about 20 MB.
 
 from __future__ import annotations
 
+import errno
 import shutil
 from pathlib import Path
 
@@ -72,3 +73,17 @@ def dbt_ran_out_of_space(build_folder: Path) -> bool:
         return True
     text = _tail(build_folder / OUTPUT_FILE) + _tail(build_folder / "logs" / "dbt.log")
     return any(sign in text for sign in _FULL_DISK_SIGNS)
+
+
+def means_full_disk(error: BaseException, folder: Path) -> bool:
+    """Whether an error while publishing came from a full disk: an OSError of a
+    full disk, a message that says so (DuckDB words it in its own exceptions), or
+    a disk with next to no space left."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    if any(sign in str(error).lower() for sign in _FULL_DISK_SIGNS):
+        return True
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False

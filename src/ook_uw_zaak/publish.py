@@ -19,7 +19,6 @@ own, older release.
 from __future__ import annotations
 
 import argparse
-import errno
 import functools
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ from ook_uw_zaak.disk_space import (
     dbt_ran_out_of_space,
     disk_full_message,
     disk_space_problem,
+    means_full_disk,
 )
 from ook_uw_zaak.duckdb_file import (
     check_same_content,
@@ -213,11 +213,9 @@ def _build_and_publish(
             functools.partial(write_release_files, project_dir),
             publish_folder / STALE_LOGS_FOLDER,
         )
-    except OSError as error:
-        if error.errno == errno.ENOSPC:
-            return _disk_full(project_dir, build_folder)
-        return _not_published(project_dir, build_folder, error)
     except Exception as error:  # the release files hook may raise anything
+        if means_full_disk(error, build_folder):
+            return _disk_full(project_dir, build_folder)
         return _not_published(project_dir, build_folder, error)
     remove_tree(build_folder)
     _report_published(project_dir, done)
