@@ -13,8 +13,8 @@ from ook_uw_zaak.release.texts import MART_DESCRIPTIONS_NL
 
 RELEASE_EXPOSURE = "open_data_release"
 
-# (is a combination of columns, the key's columns)
-KeyCandidates = tuple[bool, tuple[str, ...]]
+# (is a combination of columns, the unique columns, the not_null-tested columns)
+KeyCandidates = tuple[bool, tuple[str, ...], tuple[str, ...]]
 
 # dbt contract data types -> the Frictionless Table Schema field type.
 FIELD_TYPES = {
@@ -88,7 +88,7 @@ def read_marts(manifest_path: Path) -> list[Mart]:
     marts = []
     for unique_id in exposures[0]["depends_on"]["nodes"]:
         node = manifest["nodes"][unique_id]
-        marts.append(_mart(node, unique_keys.get(unique_id, (False, ()))))
+        marts.append(_mart(node, unique_keys.get(unique_id, (False, (), ()))))
     return marts
 
 
@@ -123,7 +123,7 @@ def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
                 required=required,
             )
         )
-    primary_key = _primary_key([column.name for column in columns], key_candidates)
+    primary_key = _primary_key(columns, key_candidates)
     meta = node.get("config", {}).get("meta", {})
     order_by = tuple(_identifier(c) for c in meta.get("release_order_by", []))
     return Mart(
@@ -137,19 +137,28 @@ def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
     )
 
 
-def _primary_key(names: list[str], candidates: KeyCandidates) -> tuple[str, ...]:
-    is_combination, columns = candidates
-    if not columns or any(column not in names for column in columns):
+def _primary_key(columns: list[Column], candidates: KeyCandidates) -> tuple[str, ...]:
+    is_combination, unique, not_null_tested = candidates
+    names = [column.name for column in columns]
+    if not unique or any(name not in names for name in unique):
         return ()
     if is_combination:
-        return columns
-    return (next(name for name in names if name in columns),)
+        return unique
+    never_null = [
+        column.name
+        for column in columns
+        if column.name in unique
+        and (column.required or column.name in not_null_tested)
+    ]
+    return tuple(never_null[:1])
 
 
 def _unique_keys(manifest: dict[str, Any]) -> dict[str, KeyCandidates]:
     """Each model's key: (True, the columns of its unique_combination_of_columns
-    test), or else (False, every column with both a unique and a not_null test),
-    of which the mart takes the first in its column order."""
+    test, ()), or else (False, every column with a unique test, every column with
+    a not_null test); the mart takes the first unique column, in its column
+    order, that a not_null test or its contract's not_null constraint keeps
+    from being NULL."""
     unique: dict[str, set[str]] = {}
     not_null: dict[str, set[str]] = {}
     keys: dict[str, KeyCandidates] = {}
@@ -164,10 +173,10 @@ def _unique_keys(manifest: dict[str, Any]) -> dict[str, KeyCandidates]:
             not_null.setdefault(model, set()).add(node["column_name"])
         elif test["name"] == "unique_combination_of_columns":
             arguments = test["kwargs"].get("arguments", test["kwargs"])
-            keys[model] = (True, tuple(arguments["combination_of_columns"]))
+            keys[model] = (True, tuple(arguments["combination_of_columns"]), ())
     for model, columns in unique.items():
         if model not in keys:
-            keys[model] = (False, tuple(sorted(columns & not_null.get(model, set()))))
+            keys[model] = (False, tuple(sorted(columns)), tuple(not_null.get(model, ())))
     return keys
 
 
