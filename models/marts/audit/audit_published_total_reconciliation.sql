@@ -67,75 +67,51 @@ reference_totals as (
     where geography_level = 'region'
 ),
 
--- Each published total beside the sum of its parts, by the one rule that the seed
--- test sums_to_published_total applies too (macro compare_to_published_total).
+-- Each published total of the answer beside the sum of its parts, by the one rule
+-- that the seed test sums_to_published_total applies too (macro
+-- compare_to_published_total): figure, scope, where it is published, then the
+-- parts, their column, the totals and their column.
+{%- set answer_checks = [
+    ['info_sessions', "calendar_year",
+     'answer, question 2, info-session table, row "tot"',
+     'info_sessions', 'sessions', 'info_session_totals', 'published_sessions'],
+    ['info_session_participants', "calendar_year",
+     'answer, question 2, info-session table, row "tot"',
+     'info_sessions', 'participants',
+     'info_session_totals', 'published_participants'],
+    ['escans', none,
+     'answer, question 3, e-scan table, row "Totaal"',
+     'escans', 'escans', 'escan_totals', 'published_escans'],
+    ['website_visitors', none,
+     'answer, question 4, website-visitor table, row "Totaal"',
+     'website_visitors', 'website_visitors',
+     'website_visitor_totals', 'published_website_visitors'],
+] %}
+
 checks as (
-    select
-        'info_sessions' as figure,
-        {{ dbt.cast("calendar_year", "varchar") }} as scope,
-        'answer, question 2, info-session table, row "tot"' as published_in,
-        published_total,
-        sum_of_parts,
-        parts_counted,
-        is_reconciled
-    from (
+    {%- for figure, year_column, published_in, parts, part_column, totals,
+        total_column in answer_checks %}
+        select
+            '{{ figure }}' as figure,
+            {% if year_column -%}
+                {{ dbt.cast(year_column, "varchar") }}
+            {%- else -%}
+                'all periods'
+            {%- endif %} as scope,
+            '{{ published_in }}' as published_in,
+            published_total,
+            sum_of_parts,
+            parts_counted,
+            is_reconciled
+        from (
         {{ compare_to_published_total(
-            'info_sessions', 'sessions',
-            'info_session_totals', 'published_sessions', ['calendar_year']
+            parts, part_column, totals, total_column,
+            [year_column] if year_column else []
         ) }}
-    ) as compared
+        ) as compared
 
-    union all
-
-    select
-        'info_session_participants' as figure,
-        {{ dbt.cast("calendar_year", "varchar") }} as scope,
-        'answer, question 2, info-session table, row "tot"' as published_in,
-        published_total,
-        sum_of_parts,
-        parts_counted,
-        is_reconciled
-    from (
-        {{ compare_to_published_total(
-            'info_sessions', 'participants',
-            'info_session_totals', 'published_participants', ['calendar_year']
-        ) }}
-    ) as compared
-
-    union all
-
-    select
-        'escans' as figure,
-        'all periods' as scope,
-        'answer, question 3, e-scan table, row "Totaal"' as published_in,
-        published_total,
-        sum_of_parts,
-        parts_counted,
-        is_reconciled
-    from (
-        {{ compare_to_published_total(
-            'escans', 'escans', 'escan_totals', 'published_escans'
-        ) }}
-    ) as compared
-
-    union all
-
-    select
-        'website_visitors' as figure,
-        'all periods' as scope,
-        'answer, question 4, website-visitor table, row "Totaal"' as published_in,
-        published_total,
-        sum_of_parts,
-        parts_counted,
-        is_reconciled
-    from (
-        {{ compare_to_published_total(
-            'website_visitors', 'website_visitors',
-            'website_visitor_totals', 'published_website_visitors'
-        ) }}
-    ) as compared
-
-    union all
+        union all
+    {% endfor %}
 
     select
         figure,
