@@ -46,7 +46,7 @@ from ook_uw_zaak.constants import (
 from ook_uw_zaak.dbt_build import OUTPUT_FILE, output_tail
 from ook_uw_zaak.failure_summary import Outcome, read_outcome
 from ook_uw_zaak.identifiers import IdentifierError, check_identifier
-from ook_uw_zaak.seed_checks import check_seeds
+from ook_uw_zaak.seed_checks import refuse_bad_seeds
 
 # How long a build or rollback waits for another one on the same database.
 LOCK_WAIT_SECONDS = 600.0
@@ -118,14 +118,7 @@ def run(args: argparse.Namespace) -> int:
         complain(str(error))
         return 2
     say("1/5 Checking the seed files...")
-    problems = check_seeds(project_dir)
-    if problems:
-        complain(
-            f"\nThe seed files have {len(problems)} problem(s); nothing was built:\n"
-        )
-        for problem in problems:
-            complain(f"- {problem}")
-        complain(f"\nNothing was sent to the server. {UNCHANGED}")
+    if refuse_bad_seeds(project_dir, f"Nothing was sent to the server. {UNCHANGED}"):
         return 1
     try:
         with contextlib.closing(_connect(settings)) as connection:

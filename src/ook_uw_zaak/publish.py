@@ -54,7 +54,7 @@ from ook_uw_zaak.releases import (
     remove_tree,
     stable_name_problem,
 )
-from ook_uw_zaak.seed_checks import check_seeds
+from ook_uw_zaak.seed_checks import refuse_bad_seeds
 from ook_uw_zaak.seed_csv import relative
 
 # Write-ahead logs found beside the stable name are moved here.
@@ -164,14 +164,7 @@ def _build_and_publish(
         return 1
 
     say("1/4 Checking the seed files...")
-    problems = check_seeds(project_dir)
-    if problems:
-        complain(
-            f"\nThe seed files have {len(problems)} problem(s); nothing was built:\n"
-        )
-        for problem in problems:
-            complain(f"- {problem}")
-        complain("\n" + unchanged(published))
+    if refuse_bad_seeds(project_dir, unchanged(published)):
         return 1
 
     build_folder = workspace.new_build_folder(publish_folder)

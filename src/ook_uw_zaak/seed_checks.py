@@ -14,6 +14,7 @@ data tests on the seeds.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -77,6 +78,23 @@ def check_seeds(project_dir: Path) -> list[str]:
     if not problems:
         problems.extend(check_coverage(project_dir, {s.name: s for s in seeds}))
     return problems
+
+
+def refuse_bad_seeds(project_dir: Path, unchanged: str) -> bool:
+    """Check the seeds before anything is built, for every publishing command. When
+    any problem is found, print each one and `unchanged` (what readers still see)
+    to standard error and return True."""
+    problems = check_seeds(project_dir)
+    if not problems:
+        return False
+    print(
+        f"\nThe seed files have {len(problems)} problem(s); nothing was built:\n",
+        file=sys.stderr,
+    )
+    for problem in problems:
+        print(f"- {problem}", file=sys.stderr)
+    print(f"\n{unchanged}", file=sys.stderr, flush=True)
+    return True
 
 
 def max_seed_bytes(project_dir: Path) -> int:
