@@ -108,6 +108,8 @@ def run_dbt_build(
         _point_link(link, build_folder)
         dbt_database = link / database.name
     environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(dbt_database)}
+    output_writable = True
+    exit_code: int | None = None
     try:
         with (
             (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output,
@@ -127,12 +129,24 @@ def run_dbt_build(
                 event = parse_event(line)
                 # What dbt printed, in words, for the user and dbt-output.txt.
                 text = event_text(event) + "\n" if event is not None else line
-                output.write(text)
+                if output_writable:
+                    # A full disk must not stop us reading dbt's output: dbt would
+                    # block on a pipe nobody reads. The caller then finds the full
+                    # disk (disk_space.dbt_ran_out_of_space).
+                    try:
+                        output.write(text)
+                    except OSError:
+                        output_writable = False
                 if show_output:
                     sys.stdout.write(text)
                 elif event is not None:
                     progress.update(event)
             exit_code = process.wait()
+    except OSError:
+        if exit_code is None:
+            raise
+        # Only closing dbt-output.txt failed (a full disk), after dbt had ended:
+        # what could not be written is lost; the exit code still tells.
     finally:
         with contextlib.suppress(OSError):
             link.unlink()
