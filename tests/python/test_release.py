@@ -202,6 +202,19 @@ def test_workbook_read_me_sheet_has_definitions_and_caveats_in_two_languages(
     assert dutch == set(whole_run.column_names)
 
 
+def test_every_released_column_has_a_dutch_definition(marts: list[Mart]) -> None:
+    """The read-me sheet and the data package define every column in Dutch too:
+    each released column carries a non-empty `meta.description_nl`."""
+    missing = [
+        f"{mart.name}.{column.name}"
+        for mart in marts
+        for column in mart.columns
+        if not (column.description_nl or "").strip()
+    ]
+    assert not missing, f"no Dutch definition (meta.description_nl): {missing}"
+    assert len(marts) > 1
+
+
 def test_data_package_validates_and_matches_the_contracts(
     release: Path, marts: list[Mart]
 ) -> None:
