@@ -57,6 +57,17 @@ class Outcome:
     def all_passed(self) -> bool:
         return not self.problems and self.skipped == 0
 
+    def describe(self) -> list[str]:
+        """The failed steps, numbered, in the words both publishing commands print."""
+        lines = [f"\nThe build failed: {len(self.problems)} step(s) did not pass.\n"]
+        lines += [f"{n}. {problem}\n" for n, problem in enumerate(self.problems, 1)]
+        if self.skipped:
+            lines.append(
+                f"{self.skipped} further step(s) were skipped because they depend "
+                "on a step that failed.\n"
+            )
+        return lines
+
 
 def read_outcome(project_dir: Path, target_dir: Path, database: Path) -> Outcome | None:
     """The outcome of the dbt run whose artifacts are in `target_dir`, or None

@@ -298,14 +298,8 @@ def _report_failure(
         for line in output_tail(build_folder):
             complain(f"  {line}")
     else:
-        complain(f"\nThe build failed: {len(outcome.problems)} step(s) did not pass.\n")
-        for number, problem in enumerate(outcome.problems, start=1):
-            complain(f"{number}. {problem}\n")
-        if outcome.skipped:
-            complain(
-                f"{outcome.skipped} further step(s) were skipped because they depend "
-                "on a step that failed.\n"
-            )
+        for line in outcome.describe():
+            complain(line)
     kept = build_folder.with_name("failed-" + build_folder.name.removeprefix("build-"))
     build_folder.rename(kept)
     for old in sorted(kept.parent.glob("failed-*"))[:-FAILED_BUILDS_KEPT]:

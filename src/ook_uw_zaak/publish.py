@@ -279,14 +279,8 @@ def _report_failure(project_dir: Path, kept: Path, outcome: Outcome | None) -> N
         for line in output_tail(kept):
             complain(f"  {line}")
     elif outcome.problems:
-        complain(f"\nThe build failed: {len(outcome.problems)} step(s) did not pass.\n")
-        for number, problem in enumerate(outcome.problems, start=1):
-            complain(f"{number}. {problem}\n")
-        if outcome.skipped:
-            complain(
-                f"{outcome.skipped} further step(s) were skipped because they depend "
-                "on a step that failed.\n"
-            )
+        for line in outcome.describe():
+            complain(line)
     else:
         complain(
             "\nThe build did not complete: dbt reported no failed step, but not "
