@@ -16,17 +16,18 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ook_uw_zaak.build_progress import BuildProgress, event_text, parse_event
-from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE
+from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISH_FOLDER
 
 OUTPUT_FILE = "dbt-output.txt"
 
-_DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"
+DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 
 # dbt parses the whole project again (about 2 seconds) unless it finds the parse
 # cache of an earlier run whose files, vars, profile and dbt version all match.
@@ -36,7 +37,9 @@ PARSE_CACHE = Path("target") / "publish_partial_parse.msgpack"
 _DBT_PARSE_CACHE = "partial_parse.msgpack"  # where dbt reads and writes it
 # The profile (the DuckDB path included) is part of what the cache must match,
 # and every build has a scratch folder of its own; so dbt reaches the scratch
-# file through this link in .publish/, which points at the running build's folder.
+# file through this link in .publish/, which points at the running build's folder,
+# by a path relative to the project folder: the same in every copy of the project,
+# so that a copy made with the cache parses no more than the project itself.
 CURRENT_BUILD_LINK = "current-build"
 
 
@@ -58,19 +61,25 @@ def duckdb_target(project_dir: Path) -> str | None:
 
 
 def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
-    """The `dbt build` command line of the publishing build: dbt's artifacts go to
-    output_dir/target and its log to output_dir/logs."""
+    """The `dbt build` command line of the publishing build, to run with the project
+    folder as the working directory: dbt's artifacts go to output_dir/target and its
+    log to output_dir/logs.
+
+    The project and the folders inside it are named relative to the project folder:
+    dbt's parse cache and manifest then name no path of this machine, so that the
+    cache serves every copy of the project, and the documentation page generated
+    from it (release/docs_page.py) publishes no path either."""
     command = [
         sys.executable,
         "-c",
-        _DBT_MAIN,
+        DBT_MAIN,
         "build",
         "--project-dir",
-        str(project_dir),
+        ".",
         "--target-path",
-        str(output_dir / "target"),
+        _relative_to(output_dir / "target", project_dir),
         "--log-path",
-        str(output_dir / "logs"),
+        _relative_to(output_dir / "logs", project_dir),
         "--no-use-colors",
         # One JSON object a line: the progress and the benchmark read dbt's events,
         # never its English text (build_progress.py).
@@ -78,11 +87,19 @@ def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
         "json",
     ]
     if (project_dir / "profiles.yml").is_file():
-        command += ["--profiles-dir", str(project_dir)]
+        command += ["--profiles-dir", "."]
     target = duckdb_target(project_dir)
     if target:
         command += ["--target", target]
     return command
+
+
+def _relative_to(path: Path, project_dir: Path) -> str:
+    """`path` relative to the project folder when it lies inside it, else whole."""
+    resolved, project = path.resolve(), project_dir.resolve()
+    if resolved.is_relative_to(project):
+        return resolved.relative_to(project).as_posix()
+    return str(path)
 
 
 def run_dbt_build(
@@ -102,23 +119,18 @@ def run_dbt_build(
     command = dbt_build_command(project_dir, build_folder)
     cache = project_dir / PARSE_CACHE
     _copy_quietly(cache, build_folder / "target" / _DBT_PARSE_CACHE)
-    link = build_folder.parent / CURRENT_BUILD_LINK
-    dbt_database = database
-    if database.parent == build_folder:
-        _point_link(link, build_folder)
-        dbt_database = link / database.name
-    environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(dbt_database)}
     output_writable = True
     exit_code: int | None = None
     try:
         with (
+            database_through_link(project_dir, database) as dbt_database,
             (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output,
             BuildProgress() as progress,
         ):
             process = subprocess.Popen(
                 command,
                 cwd=project_dir,
-                env=environment,
+                env={**os.environ, DUCKDB_PATH_VARIABLE: dbt_database},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 pass_fds=(lock_descriptor,),
@@ -147,20 +159,39 @@ def run_dbt_build(
             raise
         # Only closing dbt-output.txt failed (a full disk), after dbt had ended:
         # what could not be written is lost; the exit code still tells.
-    finally:
-        with contextlib.suppress(OSError):
-            link.unlink()
     _copy_quietly(build_folder / "target" / _DBT_PARSE_CACHE, cache)
     return exit_code
 
 
+@contextlib.contextmanager
+def database_through_link(project_dir: Path, database: Path) -> Iterator[str]:
+    """The path by which dbt, running in `project_dir`, opens `database`: through
+    the link .publish/current-build, pointed at the database's folder for the time
+    of the block, so that the profile, and with it dbt's parse cache, is the same
+    for every build (and every copy of the project). A database outside the
+    project is named by its own path."""
+    project_dir = project_dir.resolve()
+    folder = database.resolve().parent
+    if not folder.is_relative_to(project_dir):
+        yield str(database)
+        return
+    link = project_dir / PUBLISH_FOLDER / CURRENT_BUILD_LINK
+    link.parent.mkdir(exist_ok=True)
+    _point_link(link, folder)
+    try:
+        yield (Path(PUBLISH_FOLDER) / CURRENT_BUILD_LINK / database.name).as_posix()
+    finally:
+        with contextlib.suppress(OSError):
+            link.unlink()
+
+
 def _point_link(link: Path, folder: Path) -> None:
-    """Make `link` point at `folder` (a sibling), replacing a link that a killed
-    build left behind."""
+    """Make `link` point at `folder` (by a relative path), replacing a link that a
+    killed build left behind."""
     staged = link.with_name(f"{link.name}.{os.getpid()}")
     with contextlib.suppress(FileNotFoundError):
         staged.unlink()
-    staged.symlink_to(folder.name, target_is_directory=True)
+    staged.symlink_to(os.path.relpath(folder, link.parent), target_is_directory=True)
     os.replace(staged, link)
 
 

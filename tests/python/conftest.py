@@ -4,6 +4,7 @@ of the project, never in the developer's own files."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
+from ook_uw_zaak.dbt_build import PARSE_CACHE
 from ook_uw_zaak.project_copy import copy_project as copy_project_from
 
 # The session fixtures `postgres_server` (a throwaway PostgreSQL server) and
@@ -20,9 +22,35 @@ pytest_plugins = ["postgres_server", "postgres_warehouse"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+# The parse cache of the session's shared build (`built_warehouse`), once built.
+_shared_parse_cache: list[Path] = []
+
+
 def copy_project(destination: Path) -> Path:
-    """Copy the project's sources into `destination` and return the copy's root."""
-    return copy_project_from(REPO_ROOT, destination)
+    """Copy the project's sources into `destination` and return the copy's root.
+    Once the shared build has run, the copy gets its parse cache, as a project
+    built once before has: dbt checks the cache against every file (a changed
+    seed is parsed again) and its builds then skip most of the parsing."""
+    copy = copy_project_from(REPO_ROOT, destination)
+    for cache in _shared_parse_cache:
+        (copy / PARSE_CACHE).parent.mkdir(exist_ok=True)
+        shutil.copyfile(cache, copy / PARSE_CACHE)
+    return copy
+
+
+# Tests that share one expensive session fixture run on one worker when the tests
+# run in parallel (pytest-xdist, `--dist loadgroup`): one PostgreSQL server and
+# one Spark build per run, not one per worker.
+SHARED_BY_GROUP = {"postgres_server": "postgres", "spark_warehouse": "spark"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, group in SHARED_BY_GROUP.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
 
 
 def run_build(project_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -39,8 +67,11 @@ def run_build(project_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    """A fresh copy of the project, for a test that changes or builds it."""
+def project_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A fresh copy of the project, for a test that changes or builds it (after
+    the shared build, when the test uses it too, so that it has its parse cache)."""
+    if "built_warehouse" in request.fixturenames:
+        request.getfixturevalue("built_warehouse")
     return copy_project(tmp_path / "project")
 
 
@@ -55,4 +86,6 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             + result.stdout[-4000:]
             + result.stderr[-4000:]
         )
+    if (project_dir / PARSE_CACHE).is_file():
+        _shared_parse_cache.append(project_dir / PARSE_CACHE)
     return project_dir / PUBLISHED_FILE_NAME

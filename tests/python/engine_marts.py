@@ -1,6 +1,6 @@
 """Reading the tables of a warehouse (its marts, its seeds) from each engine, and
-comparing them row for row and value for value: what the cross-engine test
-(test_spark.py) asserts.
+comparing them row for row and value for value: what the cross-engine tests
+assert (test_spark.py: DuckDB and Spark; test_postgres.py: DuckDB and PostgreSQL).
 
 Each engine's rows come back as plain Python values (int, float, str, date, bool,
 None). Whole numbers, text, dates and booleans must be equal; ratios (floats) may
@@ -209,3 +209,42 @@ def compare_mart(
                         f" {other_engine} {right[position]!r}"
                     )
     return differences
+
+
+@dataclass(frozen=True)
+class BuiltProject:
+    project_dir: Path
+    manifest: dict[str, Any]
+    run_results: dict[str, Any]
+
+    def nodes(self, resource_type: str) -> list[dict[str, Any]]:
+        return [
+            node
+            for node in [
+                *self.manifest["nodes"].values(),
+                *self.manifest.get("unit_tests", {}).values(),
+            ]
+            if node["resource_type"] == resource_type
+            and node["package_name"] == "ook_uw_zaak"
+        ]
+
+    def marts(self) -> list[str]:
+        return sorted(
+            node["alias"] for node in self.nodes("model") if node["fqn"][1] == "marts"
+        )
+
+    def primary_key(self, mart: str) -> tuple[str, ...]:
+        """The columns of the mart's primary-key test (unique, or a unique
+        combination of columns)."""
+        model_id = next(
+            node["unique_id"] for node in self.nodes("model") if node["alias"] == mart
+        )
+        for test in self.nodes("test"):
+            metadata = test.get("test_metadata") or {}
+            if test.get("attached_node") != model_id:
+                continue
+            if metadata.get("name") == "unique_combination_of_columns":
+                return tuple(metadata["kwargs"]["combination_of_columns"])
+            if metadata.get("name") == "unique":
+                return (test["column_name"],)
+        return ()

@@ -1,6 +1,7 @@
 """The warehouse on PostgreSQL: the publishing build passes every seed, model, data
-test and unit test; the BI role reads every mart of the current release and may do
-nothing else; development builds stay out of the readers' schemas.
+test and unit test; every mart and seed holds the same rows as on DuckDB; the BI
+role reads every mart of the current release and may do nothing else; development
+builds stay out of the readers' schemas.
 
 Against the session's throwaway server (postgres_warehouse.py); skipped where
 PostgreSQL is not installed.
@@ -10,11 +11,19 @@ from __future__ import annotations
 
 import secrets
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import psycopg2
 import psycopg2.errors
+import pytest
 
+from engine_marts import (
+    BuiltProject,
+    compare_mart,
+    read_duckdb_tables,
+    read_postgres_tables,
+)
 from postgres_warehouse import (
     BI_ROLE,
     DATABASE,
@@ -83,6 +92,40 @@ def test_publishing_build_passes_every_node(warehouse: Warehouse) -> None:
         if node["resource_type"] == "model" and node["fqn"][1] == "marts"
     }
     assert set(_marts(warehouse)) == published_marts
+
+
+@pytest.mark.parametrize(
+    ("schema", "resource_type"), [("marts", "model"), ("raw", "seed")]
+)
+def test_every_table_agrees_on_duckdb_and_postgres(
+    warehouse: Warehouse, built_warehouse: Path, schema: str, resource_type: str
+) -> None:
+    """Every mart and every seed of the published release, row for row and value
+    for value, against DuckDB's (tests/python/engine_marts.py)."""
+    manifest, run_results = published_artifacts(warehouse.project_dir)
+    built = BuiltProject(warehouse.project_dir, manifest, run_results)
+    tables = (
+        built.marts()
+        if resource_type == "model"
+        else sorted(node["alias"] for node in built.nodes("seed"))
+    )
+    assert tables, f"the project has no {resource_type}s"
+    duckdb_tables = read_duckdb_tables(built_warehouse, schema, tables)
+    with closing(warehouse.admin()) as admin:
+        postgres_tables = read_postgres_tables(admin, schema, tables)
+    differences = []
+    for table in tables:
+        assert duckdb_tables[table].rows, f"{schema}.{table} is empty on DuckDB"
+        key = built.primary_key(table) if resource_type == "model" else ()
+        differences += compare_mart(
+            f"{schema}.{table}",
+            "duckdb",
+            duckdb_tables[table],
+            "postgres",
+            postgres_tables[table],
+            key,
+        )
+    assert not differences, "the engines disagree:\n" + "\n".join(differences)
 
 
 def test_release_schemas_hold_every_seed_and_model(warehouse: Warehouse) -> None:

@@ -14,10 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
-from ook_uw_zaak.dbt_build import duckdb_target
+from ook_uw_zaak.dbt_build import (
+    DBT_MAIN,
+    PARSE_CACHE,
+    database_through_link,
+    duckdb_target,
+)
 
 DOCS_PAGE = Path("docs") / "index.html"
-_DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 
 
 class DocsError(RuntimeError):
@@ -33,7 +37,10 @@ def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
     dbt runs from the project folder with paths relative to it (its target in a
     scratch folder under the project's target/), because the page embeds dbt's
     manifest, which names the project root and every compiled file: an absolute
-    path would publish where the release was built."""
+    path would publish where the release was built. It reaches the copy by the
+    same path as the build reached its scratch file, so that it may start from the
+    build's parse cache (dbt checks the cache, and parses in full if it does not
+    match)."""
     project_dir = project_dir.resolve()
     (project_dir / "target").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="release-docs-", dir=project_dir / "target"))
@@ -44,7 +51,7 @@ def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
         command = [
             sys.executable,
             "-c",
-            _DBT_MAIN,
+            DBT_MAIN,
             "docs",
             "generate",
             "--static",
@@ -62,15 +69,17 @@ def generated_docs(project_dir: Path, database: Path) -> Iterator[Path]:
         name = duckdb_target(project_dir)
         if name:
             command += ["--target", name]
-        environment = {**os.environ, DUCKDB_PATH_VARIABLE: str(copy)}
-        result = subprocess.run(
-            command,
-            cwd=project_dir,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        if (project_dir / PARSE_CACHE).is_file():
+            command += ["--partial-parse-file-path", PARSE_CACHE.as_posix()]
+        with database_through_link(project_dir, copy) as path:
+            result = subprocess.run(
+                command,
+                cwd=project_dir,
+                env={**os.environ, DUCKDB_PATH_VARIABLE: path},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
         page = target / "static_index.html"
         if result.returncode != 0 or not page.is_file():
             output = (result.stdout + result.stderr).strip().splitlines()[-20:]
