@@ -112,24 +112,21 @@ REPORT_LINES = [
     r"  ratio nodes in dbt / DuckDB +[\d.]+x",
     r"  dbt's own time per node +-?[\d.]+ ms",
     rf"  1x the published rows \([\d,]+ seed rows\) +{_BUILD}",
-    rf"  2x the published rows \([\d,]+ seed rows\) +{_BUILD}",
-    rf"  ratio 2x / 1x +[\d.]+x  {_VERDICT}",
-    r"  2x, by step \(median\) +start-up [\d.]+ s; pre-flight .* s",
     rf"  peak memory, largest at any size +[\d,]+ MB  {_VERDICT}  "
     r"\(largest single process: [\d,]+ MB\)",
-    r"  rows at 1x: .*answer_info_sessions 10,.*",
-    r"  rows at 2x: .*answer_info_sessions 20,.*",
+    r"  rows at 1x: as published",
     r"  the benchmark itself took +\d+ s  target under 300 s: (met|missed)",
 ]
 
 
 def test_quick_benchmark_prints_every_figure(project_copy: Path) -> None:
-    """A tiny configuration (one run, no rebuilds, inputs at 1 and 2 times the
-    published rows): every build passes (the benchmark stops on a failed build)
-    and every figure is shown."""
+    """A tiny configuration (one run, no rebuilds, no Spark, the inputs as
+    published only): every build passes (the benchmark stops on a failed build)
+    and every figure is shown. The grown inputs are the synthetic seeds tested
+    above."""
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench", "--quick"]
-        + ["--factors", "1,2", "--project-dir", str(project_copy)],
+        + ["--factors", "1", "--project-dir", str(project_copy)],
         cwd=REPO_ROOT,
         env=_environment(),
         capture_output=True,
