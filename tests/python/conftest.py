@@ -38,19 +38,49 @@ def copy_project(destination: Path) -> Path:
     return copy
 
 
-# Tests that share one expensive session fixture run on one worker when the tests
-# run in parallel (pytest-xdist, `--dist loadgroup`): one PostgreSQL server and
-# one Spark build per run, not one per worker.
-SHARED_BY_GROUP = {"postgres_server": "postgres", "spark_warehouse": "spark"}
+# The test files whose tests share one expensive session fixture: when the tests
+# run in parallel (pytest-xdist), each group runs on one worker, so that a run
+# starts one PostgreSQL server and builds on Spark once, not once per worker.
+SHARED_FIXTURE_FILES = {
+    "postgres_server": (
+        "test_postgres.py",
+        "test_postgres_names.py",
+        "test_postgres_publish.py",
+    ),
+    "spark_warehouse": ("test_spark.py",),
+}
 
 
-@pytest.hookimpl(tryfirst=True)
+def _file_name(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses a shared fixture outside its files would start a second
+    server (or Spark build) on another worker: refuse the run and say so."""
     for item in items:
-        for fixture, group in SHARED_BY_GROUP.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+        for fixture, files in SHARED_FIXTURE_FILES.items():
+            used = fixture in getattr(item, "fixturenames", ())
+            if used and _file_name(item.nodeid) not in files:
+                raise pytest.UsageError(
+                    f"{item.nodeid} uses {fixture}: move it into one of {files}, or "
+                    "add its file to SHARED_FIXTURE_FILES in tests/python/conftest.py"
+                )
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's load scheduling, with the files of each shared fixture as one unit
+    of work (xdist's own `--dist loadgroup` marks do not group with pytest 9.2)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            for fixture, files in SHARED_FIXTURE_FILES.items():
+                if _file_name(nodeid) in files:
+                    return fixture
+            return nodeid
+
+    return SharedFixtureScheduling(config, log)
 
 
 def run_build(project_dir: Path) -> subprocess.CompletedProcess[str]:
