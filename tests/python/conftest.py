@@ -68,6 +68,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: a worker per core and one more (the PostgreSQL and Spark tests
+    spend part of their time waiting on the server or on Java), at most 4 (each
+    worker builds its own copy of the warehouse)."""
+    return min((os.cpu_count() or 1) + 1, 4)
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """xdist's load scheduling, with the files of each shared fixture as one unit
     of work (xdist's own `--dist loadgroup` marks do not group with pytest 9.2)."""

@@ -270,7 +270,14 @@ def test_readers_during_two_publishing_builds_started_together(
         assert release_fingerprint(holder, marts) == first
         holder.commit()
         codes = [p.finish() for p in publishers]
-    time.sleep(0.5)  # the readers query the last release a while
+    with closing(warehouse.admin()) as admin:
+        newest = release_fingerprint(admin, marts)
+    # The readers query the last release a while (on a busy machine they may need
+    # more than a moment to come round to it).
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not any(newest in loop.seen for loop in readers):
+        assert time.monotonic() < deadline, "no reader queried the last release"
+        time.sleep(0.05)
     stop.set()
     for loop in readers:
         loop.join(timeout=60)
