@@ -29,8 +29,9 @@ OUTPUT_FILE = "dbt-output.txt"
 
 DBT_MAIN = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 
-# dbt parses the whole project again (about 2 seconds) unless it finds the parse
-# cache of an earlier run whose files, vars, profile and dbt version all match.
+# dbt parses the whole project again (about 6 seconds on 2 cores) unless it finds
+# the parse cache of an earlier run whose files, vars, profile and dbt version all
+# match.
 # The publishing build keeps its cache here, between builds; a cache is all it
 # is: dbt checks it and parses in full when anything differs.
 PARSE_CACHE = Path("target") / "publish_partial_parse.msgpack"

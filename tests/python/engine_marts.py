@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -248,3 +248,37 @@ class BuiltProject:
             if metadata.get("name") == "unique":
                 return (test["column_name"],)
         return ()
+
+
+def differences_from_duckdb(
+    built: BuiltProject,
+    duckdb_file: Path,
+    schema: str,
+    resource_type: str,
+    engine: str,
+    read: Callable[[list[str]], dict[str, MartRows]],
+) -> list[str]:
+    """Every difference between DuckDB's tables (the published file) and another
+    engine's, for the marts (`resource_type` model) or the seeds of `schema`; the
+    other engine's tables come from `read`."""
+    tables = (
+        built.marts()
+        if resource_type == "model"
+        else sorted(node["alias"] for node in built.nodes("seed"))
+    )
+    assert tables, f"the project has no {resource_type}s"
+    duckdb_tables = read_duckdb_tables(duckdb_file, schema, tables)
+    other_tables = read(tables)
+    differences = []
+    for table in tables:
+        assert duckdb_tables[table].rows, f"{schema}.{table} is empty on DuckDB"
+        key = built.primary_key(table) if resource_type == "model" else ()
+        differences += compare_mart(
+            f"{schema}.{table}",
+            "duckdb",
+            duckdb_tables[table],
+            engine,
+            other_tables[table],
+            key,
+        )
+    return differences

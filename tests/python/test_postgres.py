@@ -18,12 +18,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from engine_marts import (
-    BuiltProject,
-    compare_mart,
-    read_duckdb_tables,
-    read_postgres_tables,
-)
+from engine_marts import BuiltProject, differences_from_duckdb, read_postgres_tables
 from postgres_warehouse import (
     BI_ROLE,
     DATABASE,
@@ -104,26 +99,14 @@ def test_every_table_agrees_on_duckdb_and_postgres(
     for value, against DuckDB's (tests/python/engine_marts.py)."""
     manifest, run_results = published_artifacts(warehouse.project_dir)
     built = BuiltProject(warehouse.project_dir, manifest, run_results)
-    tables = (
-        built.marts()
-        if resource_type == "model"
-        else sorted(node["alias"] for node in built.nodes("seed"))
-    )
-    assert tables, f"the project has no {resource_type}s"
-    duckdb_tables = read_duckdb_tables(built_warehouse, schema, tables)
     with closing(warehouse.admin()) as admin:
-        postgres_tables = read_postgres_tables(admin, schema, tables)
-    differences = []
-    for table in tables:
-        assert duckdb_tables[table].rows, f"{schema}.{table} is empty on DuckDB"
-        key = built.primary_key(table) if resource_type == "model" else ()
-        differences += compare_mart(
-            f"{schema}.{table}",
-            "duckdb",
-            duckdb_tables[table],
+        differences = differences_from_duckdb(
+            built,
+            built_warehouse,
+            schema,
+            resource_type,
             "postgres",
-            postgres_tables[table],
-            key,
+            lambda tables: read_postgres_tables(admin, schema, tables),
         )
     assert not differences, "the engines disagree:\n" + "\n".join(differences)
 

@@ -25,12 +25,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project
-from engine_marts import (
-    BuiltProject,
-    compare_mart,
-    read_duckdb_tables,
-    read_spark_tables,
-)
+from engine_marts import BuiltProject, differences_from_duckdb, read_spark_tables
 
 # What `dbt build` runs and must pass: seeds, models, data and unit tests, hooks.
 CHECKED_RESOURCE_TYPES = ("seed", "model", "test", "unit_test", "operation")
@@ -160,28 +155,16 @@ def test_every_table_agrees_on_duckdb_and_spark(
 ) -> None:
     # Every mart, and every seed as loaded (a seed value holding a quote or a
     # backslash must reach Spark unchanged).
-    tables = (
-        spark_warehouse.marts()
-        if resource_type == "model"
-        else sorted(node["alias"] for node in spark_warehouse.nodes("seed"))
+    differences = differences_from_duckdb(
+        spark_warehouse,
+        built_warehouse,
+        schema,
+        resource_type,
+        "spark",
+        lambda tables: read_spark_tables(
+            spark_warehouse.spark_dir / "warehouse", schema, tables
+        ),
     )
-    assert tables, f"the project has no {resource_type}s"
-    duckdb_tables = read_duckdb_tables(built_warehouse, schema, tables)
-    spark_tables = read_spark_tables(
-        spark_warehouse.spark_dir / "warehouse", schema, tables
-    )
-    differences = []
-    for table in tables:
-        assert duckdb_tables[table].rows, f"{schema}.{table} is empty on DuckDB"
-        key = spark_warehouse.primary_key(table) if resource_type == "model" else ()
-        differences += compare_mart(
-            f"{schema}.{table}",
-            "duckdb",
-            duckdb_tables[table],
-            "spark",
-            spark_tables[table],
-            key,
-        )
     assert not differences, "the engines disagree:\n" + "\n".join(differences)
 
 
