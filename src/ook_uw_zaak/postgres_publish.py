@@ -26,7 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,24 @@ def _check_inputs(args: argparse.Namespace) -> tuple[dict[str, str], str]:
     return settings, role
 
 
+@contextlib.contextmanager
+def _publishing_connection(settings: Mapping[str, str], role: str) -> Iterator[Any]:
+    """A connection that holds the publishing lock (waiting, and saying so, while
+    another build or rollback holds it), for a reader role that may only read;
+    closed, and the lock with it, at the end of the block."""
+    with contextlib.closing(_connect(settings)) as connection:
+        postgres_release.take_lock(
+            connection,
+            LOCK_WAIT_SECONDS,
+            lambda holder: say(
+                f"Another build or rollback is publishing into {settings['dbname']}"
+                f" ({holder}); waiting for it..."
+            ),
+        )
+        postgres_release.check_reader_role(connection, role)
+        yield connection
+
+
 def run(args: argparse.Namespace) -> int:
     project_dir: Path = args.project_dir.resolve()
     if not (project_dir / "dbt_project.yml").is_file():
@@ -121,16 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if refuse_bad_seeds(project_dir, f"Nothing was sent to the server. {UNCHANGED}"):
         return 1
     try:
-        with contextlib.closing(_connect(settings)) as connection:
-            postgres_release.take_lock(
-                connection,
-                LOCK_WAIT_SECONDS,
-                lambda holder: say(
-                    f"Another build or rollback is publishing into {settings['dbname']}"
-                    f" ({holder}); waiting for it..."
-                ),
-            )
-            postgres_release.check_reader_role(connection, role)
+        with _publishing_connection(settings, role) as connection:
             return _build_and_publish(project_dir, connection, role, args)
     except postgres_release.ReleaseError as error:
         complain(f"\nNothing was published: {error}. {UNCHANGED}")
@@ -319,16 +328,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         complain(str(error))
         return 2
     try:
-        with contextlib.closing(_connect(settings)) as connection:
-            postgres_release.take_lock(
-                connection,
-                LOCK_WAIT_SECONDS,
-                lambda holder: say(
-                    f"A build or rollback is publishing into {settings['dbname']} "
-                    f"({holder}); waiting for it..."
-                ),
-            )
-            postgres_release.check_reader_role(connection, role)
+        with _publishing_connection(settings, role) as connection:
             leaving = postgres_release.release_label(connection) or "no release"
             postgres_release.roll_back(
                 connection,
