@@ -3,7 +3,7 @@
 
 On a terminal: a progress bar of nodes done of the total, with the current step.
 Without one (CI, a log file): one line per phase (started, parsed, building N nodes,
-finished), so that a log stays short and readable."""
+finished, documentation written), so that a log stays short and readable."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ class BuildProgress:
         self.bar: tqdm | None = None
         self.done = 0
         self.total = 0
+        self.started = False
 
     def __enter__(self) -> BuildProgress:
         return self
@@ -69,7 +70,9 @@ class BuildProgress:
 
     def update(self, event: dict[str, Any]) -> None:
         name, data = event_name(event), event.get("data") or {}
-        if name == "MainReportVersion":
+        if name == "MainReportVersion" and not self.started:
+            # Once: the build's dbt process runs parse, build and docs generate.
+            self.started = True
             self._line(f"    dbt {data.get('version', '').lstrip('=')} started")
         elif name == "FoundStats":
             self._line(f"    parsed: {data.get('stat_line', '')}")
@@ -85,6 +88,8 @@ class BuildProgress:
                 f"    {self.done} of {self.total} nodes done in "
                 f"{float(data.get('execution_time') or 0):.1f} s"
             )
+        elif name == "CatalogWritten":
+            self._line("    documentation page written")
 
     def _started(self, data: dict[str, Any]) -> None:
         total = int(data.get("total") or 0)

@@ -1,4 +1,6 @@
-"""Run `dbt build` (seeds, models, data tests, unit tests) into a scratch DuckDB file.
+"""Run `dbt build` (seeds, models, data tests, unit tests) into a scratch DuckDB file,
+and, when it passed, write dbt's documentation page from the same run
+(dbt_session.py).
 
 dbt runs in a subprocess, not in-process through dbtRunner, because:
 - dbt-duckdb keeps its DuckDB connection open in the process that ran dbt, so the
@@ -61,20 +63,16 @@ def duckdb_target(project_dir: Path) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
-    """The `dbt build` command line of the publishing build, to run with the project
-    folder as the working directory: dbt's artifacts go to output_dir/target and its
-    log to output_dir/logs.
+def dbt_flags(project_dir: Path, output_dir: Path) -> list[str]:
+    """The flags every dbt command of the publishing build takes, to run with the
+    project folder as the working directory: dbt's artifacts go to output_dir/target
+    and its log to output_dir/logs.
 
     The project and the folders inside it are named relative to the project folder:
     dbt's parse cache and manifest then name no path of this machine, so that the
     cache serves every copy of the project, and the documentation page generated
-    from it (release/docs_page.py) publishes no path either."""
-    command = [
-        sys.executable,
-        "-c",
-        DBT_MAIN,
-        "build",
+    from it publishes no path either."""
+    flags = [
         "--project-dir",
         ".",
         "--target-path",
@@ -88,11 +86,33 @@ def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
         "json",
     ]
     if (project_dir / "profiles.yml").is_file():
-        command += ["--profiles-dir", "."]
+        flags += ["--profiles-dir", "."]
     target = duckdb_target(project_dir)
     if target:
-        command += ["--target", target]
-    return command
+        flags += ["--target", target]
+    return flags
+
+
+def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
+    """A plain `dbt build` with the publishing build's flags (the benchmark's)."""
+    return [
+        sys.executable,
+        "-c",
+        DBT_MAIN,
+        "build",
+        *dbt_flags(project_dir, output_dir),
+    ]
+
+
+def publishing_command(project_dir: Path, output_dir: Path) -> list[str]:
+    """The publishing build's dbt process: `dbt build`, then the documentation
+    page, from one parse (dbt_session.py)."""
+    return [
+        sys.executable,
+        "-m",
+        "ook_uw_zaak.dbt_session",
+        *dbt_flags(project_dir, output_dir),
+    ]
 
 
 def _relative_to(path: Path, project_dir: Path) -> str:
@@ -112,12 +132,13 @@ def run_dbt_build(
 ) -> int:
     """Run `dbt build` into `database`; return dbt's exit code.
 
-    dbt's artifacts (run_results.json, manifest.json) go to build_folder/target and
+    dbt's artifacts (run_results.json, manifest.json, and after a build that
+    passed the documentation page, static_index.html) go to build_folder/target and
     its log to build_folder/logs; what dbt prints (its JSON events, in words) goes
     to build_folder/dbt-output.txt, and to the terminal as well when `show_output` is
     set; otherwise the terminal shows how far the build is (build_progress.py).
     """
-    command = dbt_build_command(project_dir, build_folder)
+    command = publishing_command(project_dir, build_folder)
     cache = project_dir / PARSE_CACHE
     _copy_quietly(cache, build_folder / "target" / _DBT_PARSE_CACHE)
     output_writable = True

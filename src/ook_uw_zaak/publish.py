@@ -132,12 +132,11 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
-def write_release_files(
-    project_dir: Path, release: Path, previous: Path | None
-) -> None:
+def write_release_files(dbt_target: Path, release: Path, previous: Path | None) -> None:
     """The hook where the files published beside the database are written.
 
-    Called with the scratch folder of the new release, which holds the checked
+    Bound to the build's dbt target folder (its manifest and documentation page),
+    it is called with the scratch folder of the new release, which holds the checked
     ook_uw_zaak.duckdb, and the folder of the release published before it (None
     at the first release). Whatever it writes into `release` is published with
     the database, read-only; an exception stops publishing and nothing changes.
@@ -145,7 +144,7 @@ def write_release_files(
     licence, citation, changelog, docs, report pages, checksums: ook_uw_zaak.release).
     """
     write_release(
-        release / PUBLISHED_FILE_NAME, release, previous, project_dir=project_dir
+        release / PUBLISHED_FILE_NAME, release, previous, dbt_target=dbt_target
     )
 
 
@@ -203,7 +202,7 @@ def _build_and_publish(
         done = publish_release(
             project_dir,
             scratch_release,
-            functools.partial(write_release_files, project_dir),
+            functools.partial(write_release_files, build_folder / "target"),
             publish_folder / STALE_LOGS_FOLDER,
         )
     except Exception as error:  # the release files hook may raise anything

@@ -23,6 +23,9 @@ EVENTS = [
     _event("LogStartLine", total=3, index=3, node_info={"node_name": "unique_b"}),
     _event("LogTestResult", index=3),
     _event("FinishedRunningStats", execution_time=1.25),
+    # The same process then writes the documentation page, a command of its own.
+    _event("MainReportVersion", "Running with dbt=1.11.16", version="=1.11.16"),
+    _event("CatalogWritten", "Catalog written to target/catalog.json"),
 ]
 
 
@@ -43,6 +46,7 @@ def test_without_a_terminal_one_line_per_phase() -> None:
         "    parsed: Found 2 models, 1 data test",
         "    building and testing 3 nodes...",
         "    3 of 3 nodes done in 1.2 s",
+        "    documentation page written",
     ]
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -24,11 +26,14 @@ import openpyxl
 import pytest
 import yaml
 
+from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
+from ook_uw_zaak.dbt_build import DBT_MAIN, database_through_link, dbt_flags
+from ook_uw_zaak.dbt_session import DOCS_PAGE_NAME
 from ook_uw_zaak.release import write_release
 from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
 from ook_uw_zaak.release.checksums import CHECKSUM_FILE
 from ook_uw_zaak.release.contents import Mart, read_marts
-from ook_uw_zaak.release.docs_page import generated_docs
+from ook_uw_zaak.release.docs_page import DocsError
 from ook_uw_zaak.release.texts import LICENCE_FILE, README_SHEET
 from ook_uw_zaak.release.workbook import WORKBOOK_FILE, sheet_names
 
@@ -51,17 +56,41 @@ NOT_RELEASED = {"metricflow_time_spine"}
 
 
 @pytest.fixture(scope="session")
-def release(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dbt_target(built_warehouse: Path) -> Path:
+    """A dbt target folder for the shared warehouse, with the manifest and the
+    documentation page (as the build's dbt process leaves them): from `dbt docs
+    generate --static` against a copy of the published file."""
+    project_dir = built_warehouse.parent
+    work = Path(tempfile.mkdtemp(prefix="test-docs-", dir=project_dir / "target"))
+    copy = work / PUBLISHED_FILE_NAME
+    shutil.copyfile(built_warehouse, copy)
+    command = [sys.executable, "-c", DBT_MAIN, "docs", "generate", "--static"]
+    with database_through_link(project_dir, copy) as path:
+        result = subprocess.run(
+            [*command, *dbt_flags(project_dir, work)],
+            cwd=project_dir,
+            env={**os.environ, DUCKDB_PATH_VARIABLE: path},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return work / "target"
+
+
+@pytest.fixture(scope="session")
+def release(
+    built_warehouse: Path, dbt_target: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     folder = tmp_path_factory.mktemp("releases") / "test-release-1"
     folder.mkdir()
-    write_release(built_warehouse, folder, None, project_dir=built_warehouse.parent)
+    write_release(built_warehouse, folder, None, dbt_target=dbt_target)
     return folder
 
 
 @pytest.fixture(scope="session")
-def marts(release: Path, built_warehouse: Path) -> list[Mart]:
-    with generated_docs(built_warehouse.parent, built_warehouse) as target:
-        return read_marts(target / "manifest.json")
+def marts(dbt_target: Path) -> list[Mart]:
+    return read_marts(dbt_target / "manifest.json")
 
 
 def database_rows(database: Path, mart: Mart) -> list[tuple[Any, ...]]:
@@ -300,12 +329,12 @@ def test_changelog_of_the_first_release(release: Path) -> None:
 
 
 def test_changelog_of_an_identical_rebuild_says_nothing_changed(
-    release: Path, built_warehouse: Path, tmp_path: Path
+    release: Path, built_warehouse: Path, dbt_target: Path, tmp_path: Path
 ) -> None:
     second = tmp_path / "test-release-2"
     second.mkdir()
     before = _hashes(release)
-    write_release(built_warehouse, second, release, project_dir=built_warehouse.parent)
+    write_release(built_warehouse, second, release, dbt_target=dbt_target)
     text = (second / CHANGELOG_FILE).read_text("utf-8")
     assert "test-release-1" in text
     assert NOTHING_CHANGED in text
@@ -314,7 +343,7 @@ def test_changelog_of_an_identical_rebuild_says_nothing_changed(
 
 
 def test_changelog_names_the_row_and_values_of_a_changed_figure(
-    release: Path, built_warehouse: Path, tmp_path: Path
+    release: Path, built_warehouse: Path, dbt_target: Path, tmp_path: Path
 ) -> None:
     changed = tmp_path / "changed.duckdb"
     shutil.copyfile(built_warehouse, changed)
@@ -329,7 +358,7 @@ def test_changelog_names_the_row_and_values_of_a_changed_figure(
         )
     third = tmp_path / "test-release-3"
     third.mkdir()
-    write_release(changed, third, release, project_dir=built_warehouse.parent)
+    write_release(changed, third, release, dbt_target=dbt_target)
     text = (third / CHANGELOG_FILE).read_text("utf-8")
     assert NOTHING_CHANGED not in text
     assert "## fct_programme_whole_run" in text
@@ -349,11 +378,14 @@ def _hashes(folder: Path) -> dict[str, bytes]:
 TEXT_FILES = {".html", ".json", ".jsonld", ".csv", ".md", ".cff", ".txt"}
 
 
+@pytest.mark.parametrize("which", ["written here", "published by the build"])
 def test_release_names_no_path_of_the_machine_it_was_built_on(
-    release: Path, built_warehouse: Path
+    which: str, release: Path, built_warehouse: Path
 ) -> None:
     """The docs page embeds dbt's manifest (project root, compiled files): the
     paths in it are relative, so a release never publishes where it was built."""
+    if which == "published by the build":
+        release = built_warehouse.resolve().parent
     machine_paths = [
         str(built_warehouse.parent.resolve()),
         str(release.resolve()),
@@ -369,3 +401,40 @@ def test_release_names_no_path_of_the_machine_it_was_built_on(
                 assert machine_path not in text, (path.name, machine_path)
             checked.add(path.relative_to(release).as_posix())
     assert {"docs/index.html", "index.html", "datapackage.json"} <= checked
+
+
+def test_published_docs_page_shows_the_compiled_sql_and_the_columns_built(
+    built_warehouse: Path,
+) -> None:
+    """The build's dbt process writes the page from the manifest it built with
+    (no second compile) and the catalog of the database it built: both must be in
+    the published page."""
+    page = built_warehouse.resolve().parent / "docs" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    manifest = _embedded_json(text, "manifest")
+    catalog = _embedded_json(text, "catalog")
+    node = manifest["nodes"]["model.ook_uw_zaak.fct_programme_whole_run"]
+    assert node["compiled"] is True
+    assert "from" in node["compiled_code"] and "{{" not in node["compiled_code"]
+    columns = catalog["nodes"]["model.ook_uw_zaak.fct_programme_whole_run"]["columns"]
+    assert "metric_value" in columns
+
+
+def _embedded_json(page: str, name: str) -> dict[str, Any]:
+    """One of the JSON documents that `dbt docs generate --static` embeds."""
+    marker = f"{name}:{{"
+    start = page.index(marker) + len(name) + 1
+    value, _ = json.JSONDecoder().raw_decode(page[start:])
+    return value
+
+
+def test_a_build_target_without_the_docs_page_publishes_nothing(
+    built_warehouse: Path, dbt_target: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    shutil.copyfile(dbt_target / "manifest.json", target / "manifest.json")
+    folder = tmp_path / "test-release-x"
+    folder.mkdir()
+    with pytest.raises(DocsError, match=DOCS_PAGE_NAME):
+        write_release(built_warehouse, folder, None, dbt_target=target)

@@ -22,7 +22,7 @@ import duckdb
 from ook_uw_zaak.release.changelog import write_changelog
 from ook_uw_zaak.release.checksums import write_checksums
 from ook_uw_zaak.release.contents import read_marts
-from ook_uw_zaak.release.docs_page import copy_docs_page, generated_docs
+from ook_uw_zaak.release.docs_page import copy_docs_page
 from ook_uw_zaak.release.metadata import (
     write_citation,
     write_datapackage,
@@ -40,19 +40,20 @@ def write_release(
     release_dir: Path,
     previous_release: Path | None,
     *,
-    project_dir: Path,
+    dbt_target: Path,
     release_id: str | None = None,
     created: datetime | None = None,
 ) -> list[Path]:
     """Write the release files of `database` into `release_dir` (which must exist);
-    compare the figures with `previous_release` (None for the first). Returns
+    compare the figures with `previous_release` (None for the first). `dbt_target`
+    is the target folder of the dbt run that built `database`: its manifest says
+    what is released, and it holds the documentation page. Returns
     every file of the release. Raises on any failure: the caller publishes
     nothing then."""
     release_id = release_id or release_dir.name
     created = created or datetime.now(UTC).replace(microsecond=0)
-    with generated_docs(project_dir, database) as target:
-        marts = read_marts(target / "manifest.json")
-        copy_docs_page(target, release_dir)
+    marts = read_marts(dbt_target / "manifest.json")
+    copy_docs_page(dbt_target, release_dir)
     with duckdb.connect(str(database), read_only=True) as connection:
         write_tables(connection, marts, release_dir)
         write_workbook(connection, marts, release_dir, release_id, created)
