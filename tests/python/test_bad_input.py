@@ -397,23 +397,6 @@ def test_every_bad_input_found_by_dbt_is_in_one_build() -> None:
     assert sorted(grouped) == sorted(caught_by_dbt)
 
 
-def test_byte_order_mark_and_windows_line_endings_are_read_correctly(
-    project_copy: Path, built_warehouse: Path
-) -> None:
-    # One build for both (each is a separate file): a byte-order mark alone, as
-    # Excel's "CSV UTF-8" writes it, and Windows line endings alone.
-    with_bom = project_copy / INFO_SESSIONS
-    with_bom.write_bytes(b"\xef\xbb\xbf" + with_bom.read_bytes())
-    with_crlf = project_copy / ESCANS
-    with_crlf.write_bytes(with_crlf.read_bytes().replace(b"\n", b"\r\n"))
-
-    result = run_build(project_copy)
-
-    assert result.returncode == 0, output_of(result)
-    published = project_copy / PUBLISHED_FILE_NAME
-    assert mart_contents(published) == mart_contents(built_warehouse)
-
-
 def _usage(path: Path) -> int:
     return shutil.disk_usage(path).used
 
@@ -557,22 +540,33 @@ def test_read_only_project_folder_gets_one_sentence(
     assert sha256(published) == before
 
 
-def test_complete_new_year_is_published_and_no_longer_pending(
+NEW_YEAR_ROWS = (
+    "ANT,2020,5,100,2\nLIM,2020,4,80,2\nOVL,2020,6,120,2\n"
+    "VBR,2020,2,40,2\nWVL,2020,7,140,2\n"
+)
+NEW_YEAR_TOTAL = "tot,2020,24,480,2\n"
+
+
+def test_accepted_input_is_read_exactly_and_a_complete_new_year_published(
     project_copy: Path, built_warehouse: Path
 ) -> None:
-    """Growth: 2020 info sessions for all five provinces with a totals row are
-    accepted, and 2020 is then reported (not pending) in every mart."""
+    """One build for the inputs that are accepted, each in a file of its own or
+    told apart by its rows:
+    - a byte-order mark, as Excel's "CSV UTF-8" writes it, on the info sessions,
+      and Windows line endings on the e-scans: both files are read exactly as the
+      originals (the same raw rows);
+    - growth: 2020 info sessions for all five provinces with a totals row are
+      accepted, and 2020 is then reported (not pending) in every mart."""
     sessions = project_copy / INFO_SESSIONS
-    sessions.write_text(
-        sessions.read_text(encoding="utf-8")
-        + "ANT,2020,5,100,2\nLIM,2020,4,80,2\nOVL,2020,6,120,2\n"
-        + "VBR,2020,2,40,2\nWVL,2020,7,140,2\n",
-        encoding="utf-8",
+    sessions.write_bytes(
+        b"\xef\xbb\xbf" + sessions.read_bytes() + NEW_YEAR_ROWS.encode("utf-8")
     )
     totals = project_copy / INFO_SESSION_TOTALS
     totals.write_text(
-        totals.read_text(encoding="utf-8") + "tot,2020,24,480,2\n", encoding="utf-8"
+        totals.read_text(encoding="utf-8") + NEW_YEAR_TOTAL, encoding="utf-8"
     )
+    with_crlf = project_copy / ESCANS
+    with_crlf.write_bytes(with_crlf.read_bytes().replace(b"\n", b"\r\n"))
     with duckdb.connect(str(built_warehouse), read_only=True) as before:
         assert _pending_2020(before), "2020 was not pending before: update this test"
 
@@ -580,6 +574,28 @@ def test_complete_new_year_is_published_and_no_longer_pending(
 
     assert result.returncode == 0, output_of(result)
     published = project_copy / PUBLISHED_FILE_NAME
+    raw_before = {
+        table: rows
+        for table, rows in mart_contents(built_warehouse).items()
+        if table.startswith("raw.")
+    }
+    raw_after = {
+        table: rows
+        for table, rows in mart_contents(published).items()
+        if table.startswith("raw.")
+    }
+    assert raw_after.keys() == raw_before.keys()
+    added = {
+        "raw.answer_info_sessions": NEW_YEAR_ROWS,
+        "raw.answer_info_session_totals": NEW_YEAR_TOTAL,
+    }
+    for table, rows in raw_before.items():
+        new = [line.split(",") for line in added.get(table, "").splitlines()]
+        if new:  # the first two columns are text, the others counts
+            rows = sorted(
+                rows + [(a, int(b), int(c), int(d), int(e)) for a, b, c, d, e in new]
+            )
+        assert raw_after[table] == rows, table
     with duckdb.connect(str(published), read_only=True) as connection:
         assert _pending_2020(connection) == []
         row = connection.execute(

@@ -45,9 +45,16 @@ HOSTILE = {
     "newline": "bi_reader\n",
     "empty": "",
 }
-# Each dbt run parses the whole project first (seconds): these go to dbt's
-# run-operation, every name to the ook-uw-zaak commands.
-DBT_HOSTILE = ("quote", "semicolon", "comment", "uppercase", "too long")
+# Each dbt run parses the whole project first (seconds): every name goes to the
+# ook-uw-zaak commands; these five kinds go to dbt as well, each to an entry point
+# of its own, so that each meets the Jinja macro's rule once.
+DBT_HOSTILE = {
+    "var bi_role of run-operation create_bi_role": "quote",
+    "var bi_role of dbt build": "semicolon",
+    "var release_schema_suffix": "comment",
+    "PGDATABASE": "uppercase",
+    "OOK_UW_ZAAK_PG_SCHEMA": "too long",
+}
 # The same rule in words, in the Jinja macro's message and in Python's.
 RULE_WORDS = "PostgreSQL's unquoted-identifier rule"
 DBT_RULE = "breaks PostgreSQL's unquoted-identifier rule"
@@ -91,19 +98,6 @@ def _attempts(warehouse: Warehouse) -> list[tuple[str, str, CompletedProcess[str
 
     jobs = []
     for label, name in HOSTILE.items():
-        if label in DBT_HOSTILE:
-            jobs.append(
-                (
-                    f"run-operation create_bi_role, bi_role {label}",
-                    "The var bi_role",
-                    lambda n=name: dbt(
-                        "run-operation",
-                        "create_bi_role",
-                        "--vars",
-                        json.dumps({"bi_role": n}),
-                    ),
-                )
-            )
         for command in ("build", "rollback"):
             jobs.append(
                 (
@@ -123,27 +117,56 @@ def _attempts(warehouse: Warehouse) -> list[tuple[str, str, CompletedProcess[str
                     ),
                 )
             )
-    name = HOSTILE["quote"]
+
+    def hostile(entry_point: str) -> str:
+        return HOSTILE[DBT_HOSTILE[entry_point]]
+
+    jobs.append(
+        (
+            "run-operation create_bi_role, bi_role",
+            "The var bi_role",
+            lambda: dbt(
+                "run-operation",
+                "create_bi_role",
+                "--vars",
+                json.dumps(
+                    {"bi_role": hostile("var bi_role of run-operation create_bi_role")}
+                ),
+            ),
+        )
+    )
     jobs += [
         (
             "dbt build, bi_role",
             "The var bi_role",
-            lambda: dbt("build", "--vars", json.dumps({"bi_role": name})),
+            lambda: dbt(
+                "build",
+                "--vars",
+                json.dumps({"bi_role": hostile("var bi_role of dbt build")}),
+            ),
         ),
         (
             "dbt build, release_schema_suffix",
             "The var release_schema_suffix",
-            lambda: dbt("build", "--vars", json.dumps({"release_schema_suffix": name})),
+            lambda: dbt(
+                "build",
+                "--vars",
+                json.dumps(
+                    {"release_schema_suffix": hostile("var release_schema_suffix")}
+                ),
+            ),
         ),
         (
             "dbt build, PGDATABASE",
             "PGDATABASE",
-            lambda: dbt("build", PGDATABASE=name),
+            lambda: dbt("build", PGDATABASE=hostile("PGDATABASE")),
         ),
         (
             "dbt build, OOK_UW_ZAAK_PG_SCHEMA",
             "OOK_UW_ZAAK_PG_SCHEMA",
-            lambda: dbt("build", OOK_UW_ZAAK_PG_SCHEMA=name),
+            lambda: dbt(
+                "build", OOK_UW_ZAAK_PG_SCHEMA=hostile("OOK_UW_ZAAK_PG_SCHEMA")
+            ),
         ),
         (
             "dbt build, PGUSER",

@@ -35,8 +35,9 @@ from postgres_warehouse import (
 )
 
 READERS = 8
-# A bound on each reader's loop, besides the end of the publishing builds.
-MAX_QUERIES_PER_READER = 20000
+# A pause between a reader's queries: enough for hundreds of queries during one
+# build, without flooding the server's statement log.
+READER_PAUSE_SECONDS = 0.02
 WAIT_SECONDS = 600
 
 
@@ -224,15 +225,16 @@ class ReaderLoop(threading.Thread):
         self.errors: list[str] = []
 
     def run(self) -> None:
+        # Bounded by time, not by a number of queries: on a busy machine the builds
+        # take longer, and the readers must still be there for the last release.
+        deadline = time.monotonic() + WAIT_SECONDS
         try:
             with closing(self.warehouse.reader()) as reader:
                 cursor = reader.cursor()
-                for _ in range(MAX_QUERIES_PER_READER):
-                    if self.stop.is_set():
-                        break
+                while not self.stop.is_set() and time.monotonic() < deadline:
                     cursor.execute(self.query)
                     self.seen.append(tuple(cursor.fetchone()))
-                    time.sleep(0.005)
+                    time.sleep(READER_PAUSE_SECONDS)
         except psycopg2.Error as error:
             self.errors.append(str(error))
 
@@ -277,6 +279,10 @@ def test_readers_during_two_publishing_builds_started_together(
     deadline = time.monotonic() + WAIT_SECONDS
     while not any(newest in loop.seen for loop in readers):
         assert time.monotonic() < deadline, "no reader queried the last release"
+        assert any(loop.is_alive() for loop in readers), (
+            "every reader stopped before it queried the last release: "
+            + "; ".join(error for loop in readers for error in loop.errors)
+        )
         time.sleep(0.05)
     stop.set()
     for loop in readers:

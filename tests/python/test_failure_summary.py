@@ -1,0 +1,31 @@
+"""The failure summary (failure_summary.py) always prints within seconds: reading a
+failed test's offending rows again is bounded in time. What it says for each kind of
+failing test is checked by the bad-input builds (test_bad_input.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ook_uw_zaak import failure_summary
+
+
+def test_reading_the_offending_rows_is_bounded_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure summary never runs for minutes: a slow query is interrupted."""
+    database = tmp_path / "slow.duckdb"
+    duckdb.connect(str(database)).close()
+    monkeypatch.setattr(failure_summary, "QUERY_SECONDS", 0.5)
+    slow = (
+        "select count(*) as n from range(100000000000) as a(i)"
+        " where hash(i) = 42 having count(*) >= 0"
+    )
+    started = time.monotonic()
+    with failure_summary._Reader(database) as reader:
+        rows, error = reader.rows(slow)
+    assert rows == [] and error is not None
+    assert time.monotonic() - started < 30
