@@ -280,6 +280,17 @@ BAD_INPUTS = {
         ),
         caught_by_dbt=True,
     ),
+    "empty-cell": BadInput(
+        PROGRAMME_FACTS,
+        _replace(",month,done,online activity,", ",month,done,,"),
+        (
+            f"{PROGRAMME_FACTS}: an empty cell in a column that must be filled in",
+            "empty_column=topic, fact_id=first_reported_period_start",
+            f"at {PROGRAMME_FACTS}, line 2",
+            "what to fix: fill in the cell of the column named empty_column",
+        ),
+        caught_by_dbt=True,
+    ),
     "totals-row-among-the-parts": BadInput(
         INFO_SESSIONS,
         _replace("\nWVL,2018,28,829,2\n", "\nWVL,2018,28,829,2\ntot,2018,89,2822,2\n"),
@@ -335,7 +346,7 @@ DBT_BUILDS = (
         "duplicated-province-year",
         "unknown-province-code",
     ),
-    ("totals-row-among-the-parts", "period-ends-before-it-starts"),
+    ("totals-row-among-the-parts", "period-ends-before-it-starts", "empty-cell"),
 )
 PRE_FLIGHT = [name for name, case in BAD_INPUTS.items() if not case.caught_by_dbt]
 
