@@ -258,7 +258,7 @@ def _value_problem(declared_type: str, value: str) -> str | None:
     """Why `value` does not fit `declared_type` and what to write, or None."""
     base_type = declared_type.lower().split("(")[0].strip()
     if not value:
-        return None  # an empty cell is NULL; the not_null tests judge it
+        return None  # an empty cell is NULL; the no_empty_cells tests judge it
     if base_type in _WHOLE_NUMBER_RANGES:
         return _whole_number_problem(base_type, value)
     if base_type in _DECIMAL_TYPES:

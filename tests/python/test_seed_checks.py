@@ -56,7 +56,7 @@ def _problems(project: Path, content: str | bytes) -> list[str]:
         f"\ufeff{HEADER}\r\n{GOOD_LINE}\r\n",  # byte-order mark, Windows line endings
         f"{HEADER}\n\n{GOOD_LINE}\n\n",  # blank lines, which dbt skips
         f"{HEADER}\nANT, 2019-01-31 , 25 ,-0.5,false\n",  # spaces around values
-        f"{HEADER}\nANT,,,,\n",  # empty cells are NULL: the not_null tests judge
+        f"{HEADER}\nANT,,,,\n",  # empty cells are NULL: the no_empty_cells tests judge
         "visits,region,day,share,is_final\n25,ANT,2019-01-31,0.5,true\n",  # reordered
     ],
     ids=["plain", "bom-crlf", "blank-lines", "spaces", "empty-cells", "reordered"],
