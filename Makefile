@@ -46,10 +46,17 @@ translations: $(VENV)/.synced  ## after changing the report's words: add them to
 bench: $(VENV)/.synced  ## benchmark the build (figures printed, nothing asserted)
 	$(RUN) python -m benchmarks.bench
 
-test: $(VENV)/.synced  ## run every check: lint, then pytest (its shared build runs every dbt test)
-	@started=$$(date +%s); \
-	$(MAKE) --no-print-directory lint pytest; status=$$?; \
-	echo "make test took $$(( $$(date +%s) - started )) s"; exit $$status
+# Lint runs beside pytest (whose workers leave part of the cores idle while they
+# wait on PostgreSQL and Spark); its output is printed after pytest's.
+test: $(VENV)/.synced  ## run every check: lint beside pytest (its shared build runs every dbt test)
+	@started=$$(date +%s); lint_output=$$(mktemp); \
+	$(MAKE) --no-print-directory lint > "$$lint_output" 2>&1 & lint=$$!; \
+	$(MAKE) --no-print-directory pytest; pytest_status=$$?; \
+	wait $$lint; lint_status=$$?; \
+	echo "--- make lint (ran beside pytest): $$([ $$lint_status -eq 0 ] && echo passed || echo FAILED)"; \
+	cat "$$lint_output"; rm -f "$$lint_output"; \
+	echo "make test took $$(( $$(date +%s) - started )) s"; \
+	[ $$lint_status -eq 0 ] && [ $$pytest_status -eq 0 ]
 
 lint: $(VENV)/.synced  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
 	$(RUN) sqlfluff lint models analyses tests/staging tests/marts

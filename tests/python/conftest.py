@@ -3,10 +3,13 @@ of the project, never in the developer's own files."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,8 +73,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: a worker per core and one more (the PostgreSQL and Spark tests
-    spend part of their time waiting on the server or on Java), at most 4 (each
-    worker builds its own copy of the warehouse)."""
+    spend part of their time waiting on the server or on Java), at most 4."""
     return min((os.cpu_count() or 1) + 1, 4)
 
 
@@ -112,17 +114,47 @@ def project_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     return copy_project(tmp_path / "project")
 
 
+@contextlib.contextmanager
+def _locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` (shared by the workers of one run)."""
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The published DuckDB file of a warehouse built once in a temporary copy."""
-    project_dir = copy_project(tmp_path_factory.mktemp("built") / "project")
-    result = run_build(project_dir)
-    if result.returncode != 0:
-        pytest.fail(
-            "the warehouse did not build in a temporary copy:\n"
-            + result.stdout[-4000:]
-            + result.stderr[-4000:]
-        )
+    """The published DuckDB file of a warehouse built once in a temporary copy.
+
+    Built once per run: when the tests run on parallel workers, the first worker
+    that needs it builds it, in the run's temporary folder that all workers share,
+    and the others wait for that build and then read the same files. The tests
+    only read it (a test that changes or builds the project uses its own copy)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / "built"
+    project_dir = folder / "project"
+    failed = folder / "failed.txt"
+    with _locked(root / "built.lock"):
+        if failed.is_file():
+            pytest.fail(failed.read_text(encoding="utf-8"))
+        if not (project_dir / PUBLISHED_FILE_NAME).exists():
+            # Nothing yet, or what a worker that stopped half-way left behind.
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            copy_project(project_dir)
+            result = run_build(project_dir)
+            if result.returncode != 0:
+                message = (
+                    "the warehouse did not build in a temporary copy:\n"
+                    + result.stdout[-4000:]
+                    + result.stderr[-4000:]
+                )
+                failed.write_text(message, encoding="utf-8")
+                pytest.fail(message)
     if (project_dir / PARSE_CACHE).is_file():
         _shared_parse_cache.append(project_dir / PARSE_CACHE)
     return project_dir / PUBLISHED_FILE_NAME

@@ -26,6 +26,7 @@ import openpyxl
 import pytest
 import yaml
 
+from conftest import copy_project
 from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
 from ook_uw_zaak.dbt_build import DBT_MAIN, database_through_link, dbt_flags
 from ook_uw_zaak.dbt_session import DOCS_PAGE_NAME
@@ -56,12 +57,14 @@ NOT_RELEASED = {"metricflow_time_spine"}
 
 
 @pytest.fixture(scope="session")
-def dbt_target(built_warehouse: Path) -> Path:
+def dbt_target(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A dbt target folder for the shared warehouse, with the manifest and the
     documentation page (as the build's dbt process leaves them): from `dbt docs
     generate --static` against a copy of the published file."""
-    project_dir = built_warehouse.parent
-    work = Path(tempfile.mkdtemp(prefix="test-docs-", dir=project_dir / "target"))
+    # In a copy of its own: the shared build's project is read by other workers.
+    project_dir = copy_project(tmp_path_factory.mktemp("docs") / "project")
+    work = project_dir / "target" / "test-docs"
+    work.mkdir(parents=True)
     copy = work / PUBLISHED_FILE_NAME
     shutil.copyfile(built_warehouse, copy)
     command = [sys.executable, "-c", DBT_MAIN, "docs", "generate", "--static"]
