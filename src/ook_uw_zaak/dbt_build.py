@@ -104,15 +104,21 @@ def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
     ]
 
 
-def publishing_command(project_dir: Path, output_dir: Path) -> list[str]:
+def publishing_command(
+    project_dir: Path, output_dir: Path, skip_unit_tests: bool = False
+) -> list[str]:
     """The publishing build's dbt process: `dbt build`, then the documentation
-    page, from one parse (dbt_session.py)."""
-    return [
+    page, from one parse (dbt_session.py); without the unit tests when they passed
+    before on the same SQL (unit_test_record.py)."""
+    command = [
         sys.executable,
         "-m",
         "ook_uw_zaak.dbt_session",
         *dbt_flags(project_dir, output_dir),
     ]
+    if skip_unit_tests:
+        command += ["--", "--exclude", "resource_type:unit_test"]
+    return command
 
 
 def _relative_to(path: Path, project_dir: Path) -> str:
@@ -129,6 +135,7 @@ def run_dbt_build(
     database: Path,
     lock_descriptor: int,
     show_output: bool,
+    skip_unit_tests: bool = False,
 ) -> int:
     """Run `dbt build` into `database`; return dbt's exit code.
 
@@ -138,7 +145,7 @@ def run_dbt_build(
     to build_folder/dbt-output.txt, and to the terminal as well when `show_output` is
     set; otherwise the terminal shows how far the build is (build_progress.py).
     """
-    command = publishing_command(project_dir, build_folder)
+    command = publishing_command(project_dir, build_folder, skip_unit_tests)
     cache = project_dir / PARSE_CACHE
     _copy_quietly(cache, build_folder / "target" / _DBT_PARSE_CACHE)
     output_writable = True

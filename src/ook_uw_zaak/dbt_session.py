@@ -1,4 +1,5 @@
-"""The publishing build's dbt process: `python -m ook_uw_zaak.dbt_session <dbt flags>`.
+"""The publishing build's dbt process:
+`python -m ook_uw_zaak.dbt_session <dbt flags> [-- <flags of dbt build only>]`.
 
 It parses the project once, runs `dbt build` and, when every step passed,
 `dbt docs generate --static` for the release's documentation page, all through
@@ -8,7 +9,8 @@ twice; here the page is written from the very manifest the build ran (its compil
 SQL included), against the database it built, in well under a second.
 
 The flags (project, profiles, target and log folders, log format, target) are
-given to each of the three commands. The exit code is dbt's: 0 when the build
+given to each of the three commands; those after `--` (a selection) to `dbt build`
+only. The exit code is dbt's: 0 when the build
 passed, 1 when a step failed, 2 when dbt could not run. A documentation page that
 could not be written does not change it: the release step finds the page missing
 and publishes nothing (release/docs_page.py).
@@ -22,15 +24,18 @@ import sys
 DOCS_PAGE_NAME = "static_index.html"
 
 
-def main(flags: list[str]) -> int:
+def main(arguments: list[str]) -> int:
     # Imported here, so that importing this module (for DOCS_PAGE_NAME) is cheap.
     from dbt.cli.main import dbtRunner
+
+    at = arguments.index("--") if "--" in arguments else len(arguments)
+    flags, build_only = arguments[:at], arguments[at + 1 :]
 
     parsed = dbtRunner().invoke(["parse", *flags])
     if not parsed.success:
         return 2
     runner = dbtRunner(manifest=parsed.result)
-    built = runner.invoke(["build", *flags])
+    built = runner.invoke(["build", *flags, *build_only])
     if not built.success:
         return 2 if built.exception is not None else 1
     # --no-compile: the build has compiled every node of this manifest already.

@@ -2,7 +2,9 @@
 it as a new release only when every step passed.
 
 1. check the seed CSV files (seed_checks.py); on a problem, stop before dbt runs;
-2. run `dbt build` into .publish/build-<stamp>/ook_uw_zaak.duckdb (dbt_build.py);
+2. run `dbt build` into .publish/build-<stamp>/ook_uw_zaak.duckdb (dbt_build.py),
+   with the unit tests unless they passed before on the same SQL
+   (unit_test_record.py);
 3. if any step failed: keep the build as .publish/failed-<stamp>/, print what
    failed and what to fix (failure_summary.py), exit 1;
 4. else write a copy in DuckDB 1.1's storage format into a scratch release folder,
@@ -23,7 +25,7 @@ import functools
 import sys
 from pathlib import Path
 
-from ook_uw_zaak import postgres_publish, workspace
+from ook_uw_zaak import postgres_publish, unit_test_record, workspace
 from ook_uw_zaak.constants import (
     CATALOG,
     OLDEST_READER,
@@ -172,8 +174,20 @@ def _build_and_publish(
         "2/4 Building and testing the warehouse with dbt in a scratch file "
         f"({relative(database, project_dir)}); this takes a little while..."
     )
+    logic = unit_test_record.fingerprint(project_dir)
+    skip_unit_tests = unit_test_record.passed_before(project_dir, logic)
+    if skip_unit_tests:
+        say(
+            "    The unit tests passed on this very SQL before (only the seeds' "
+            "figures changed since): not run again."
+        )
     exit_code = run_dbt_build(
-        project_dir, build_folder, database, lock, args.show_dbt_output
+        project_dir,
+        build_folder,
+        database,
+        lock,
+        args.show_dbt_output,
+        skip_unit_tests,
     )
     if exit_code != 0 and dbt_ran_out_of_space(build_folder):
         return _disk_full(project_dir, build_folder)
@@ -188,6 +202,8 @@ def _build_and_publish(
         _report_failure(project_dir, kept, outcome)
         return 1
     say(f"    All {outcome.passed} steps passed.")
+    if not skip_unit_tests:
+        unit_test_record.record_passed(project_dir, logic)
 
     scratch_release = build_folder / RELEASES_FOLDER / new_release_id()
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ook_uw_zaak import unit_test_record
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.dbt_build import PARSE_CACHE
 from ook_uw_zaak.project_copy import copy_project as copy_project_from
@@ -25,19 +26,25 @@ pytest_plugins = ["postgres_server", "postgres_warehouse"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-# The parse cache of the session's shared build (`built_warehouse`), once built.
-_shared_parse_cache: list[Path] = []
+# The project folder of the session's shared build (`built_warehouse`), once built.
+_shared_build: list[Path] = []
+# What a project built once keeps between builds (build output, in target/).
+BUILD_STATE = (PARSE_CACHE, unit_test_record.RECORD)
 
 
 def copy_project(destination: Path) -> Path:
     """Copy the project's sources into `destination` and return the copy's root.
-    Once the shared build has run, the copy gets its parse cache, as a project
-    built once before has: dbt checks the cache against every file (a changed
-    seed is parsed again) and its builds then skip most of the parsing."""
+    Once the shared build has run, the copy gets what that build kept, as a
+    project built once before has: dbt's parse cache (dbt checks it against every
+    file: a changed seed is parsed again) and the record that the unit tests
+    passed on this SQL (checked against the files too: a changed model runs them
+    again)."""
     copy = copy_project_from(REPO_ROOT, destination)
-    for cache in _shared_parse_cache:
-        (copy / PARSE_CACHE).parent.mkdir(exist_ok=True)
-        shutil.copyfile(cache, copy / PARSE_CACHE)
+    for built in _shared_build:
+        for kept in BUILD_STATE:
+            if (built / kept).is_file():
+                (copy / kept).parent.mkdir(exist_ok=True)
+                shutil.copyfile(built / kept, copy / kept)
     return copy
 
 
@@ -155,6 +162,5 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 )
                 failed.write_text(message, encoding="utf-8")
                 pytest.fail(message)
-    if (project_dir / PARSE_CACHE).is_file():
-        _shared_parse_cache.append(project_dir / PARSE_CACHE)
+    _shared_build.append(project_dir)
     return project_dir / PUBLISHED_FILE_NAME

@@ -1,0 +1,65 @@
+"""Whether the publishing build must run dbt's unit tests again.
+
+The unit tests check the models' logic on rows written into the tests themselves;
+they never read the seeds' data. Their outcome is therefore fixed by the project's
+SQL and YAML (models, macros, tests, the seeds' declared columns and types,
+dbt_project.yml, profiles.yml) and by the versions of dbt, dbt-duckdb and DuckDB.
+After a DuckDB build that ran them and passed, the build records a fingerprint of
+exactly that; the next build skips them when the fingerprint is unchanged, that is
+when only the seeds' figures changed, and runs them when anything they depend on
+changed, or when there is no record (a fresh clone, after `make clean`). dbt's own
+guidance is the same: unit tests test code, so they need to run when the code
+changes, not on every production run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib.metadata import version
+from pathlib import Path
+
+# Next to dbt's parse cache of the publishing build: build output, like it.
+RECORD = Path("target") / "publish_unit_tests_passed.txt"
+# What the unit tests' outcome depends on, besides the versions below.
+_FILES = ("dbt_project.yml", "profiles.yml")
+_FOLDERS = {
+    "models": ("*.sql", "*.yml", "*.md"),
+    "macros": ("*.sql", "*.yml"),
+    "tests": ("*.sql", "*.yml"),
+    "seeds": ("*.yml",),  # the declared columns and types; not the CSV data
+}
+_PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
+
+
+def fingerprint(project_dir: Path) -> str:
+    """A hash of everything the unit tests' outcome depends on."""
+    digest = hashlib.sha256()
+    for package in _PACKAGES:
+        digest.update(f"{package}=={version(package)}\n".encode())
+    paths = [project_dir / name for name in _FILES]
+    for folder, patterns in _FOLDERS.items():
+        for pattern in patterns:
+            paths += (project_dir / folder).rglob(pattern)
+    for path in sorted(p for p in paths if p.is_file()):
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def passed_before(project_dir: Path, current: str) -> bool:
+    """Whether a build of exactly this SQL and YAML passed the unit tests."""
+    try:
+        recorded = (project_dir / RECORD).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return recorded == current
+
+
+def record_passed(project_dir: Path, current: str) -> None:
+    """Record that the unit tests passed on the files with this fingerprint. A
+    record that cannot be written only means they run again next time."""
+    try:
+        (project_dir / RECORD).parent.mkdir(exist_ok=True)
+        (project_dir / RECORD).write_text(current + "\n", encoding="ascii")
+    except OSError:
+        pass
