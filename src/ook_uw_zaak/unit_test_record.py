@@ -15,6 +15,7 @@ changes, not on every production run.
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib.metadata import version
 from pathlib import Path
 
@@ -58,8 +59,13 @@ def passed_before(project_dir: Path, current: str) -> bool:
 def record_passed(project_dir: Path, current: str) -> None:
     """Record that the unit tests passed on the files with this fingerprint. A
     record that cannot be written only means they run again next time."""
+    record = project_dir / RECORD
+    # Written beside it and renamed over it: a link planted at its name is
+    # replaced, never followed.
+    staged = record.with_name(f"{record.name}.{os.getpid()}")
     try:
-        (project_dir / RECORD).parent.mkdir(exist_ok=True)
-        (project_dir / RECORD).write_text(current + "\n", encoding="ascii")
+        record.parent.mkdir(exist_ok=True)
+        staged.write_text(current + "\n", encoding="ascii")
+        os.replace(staged, record)
     except OSError:
-        pass
+        staged.unlink(missing_ok=True)

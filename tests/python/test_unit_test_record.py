@@ -43,7 +43,13 @@ def test_only_the_logic_changes_the_fingerprint(tmp_path: Path) -> None:
 
 def test_the_record_holds_only_for_the_same_logic(tmp_path: Path) -> None:
     assert not unit_test_record.passed_before(tmp_path, "abc")  # no record
+    # A link planted at the record's name is replaced, not written through.
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("untouched\n")
+    (tmp_path / unit_test_record.RECORD).parent.mkdir()
+    (tmp_path / unit_test_record.RECORD).symlink_to(elsewhere)
     unit_test_record.record_passed(tmp_path, "abc")
+    assert elsewhere.read_text() == "untouched\n"
     assert unit_test_record.passed_before(tmp_path, "abc")
     assert not unit_test_record.passed_before(tmp_path, "abd")
 
