@@ -22,6 +22,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from ook_uw_zaak import report
 from ook_uw_zaak.cli import main
 from ook_uw_zaak.report import (
     INDEX_FILE_NAME,
@@ -473,3 +474,22 @@ def test_chromium_draws_every_chart_and_every_link_resolves(
             if path.is_file() and path != release / INDEX_FILE_NAME
         }
         assert held - linked == set()
+
+
+def test_languages_rendered_side_by_side_give_the_same_pages(
+    built_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large warehouse renders the last language in a process of its own, beside
+    the first: the pages are the same as when rendered one after the other."""
+    one_after_the_other, side_by_side = tmp_path / "sequential", tmp_path / "parallel"
+    monkeypatch.setattr(report.os, "cpu_count", lambda: 2)  # any machine
+    for folder, from_rows in ((one_after_the_other, 10**9), (side_by_side, 0)):
+        folder.mkdir()
+        monkeypatch.setattr(report, "PARALLEL_FROM_ROWS", from_rows)
+        write_report_pages(built_warehouse, folder)
+    pages = sorted(p.relative_to(side_by_side) for p in side_by_side.rglob("*.html"))
+    assert [str(p) for p in pages] == ["index.html", "report/en.html", "report/nl.html"]
+    for page in pages:
+        assert (side_by_side / page).read_bytes() == (
+            one_after_the_other / page
+        ).read_bytes(), page
