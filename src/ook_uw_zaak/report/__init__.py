@@ -21,6 +21,7 @@ import argparse
 import multiprocessing
 import os
 import sys
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ import duckdb
 
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.report.i18n import LANGUAGES
-from ook_uw_zaak.report.pages import render_index, render_report
+from ook_uw_zaak.report.pages import render_index, report_chunks
 from ook_uw_zaak.report.queries import Marts, read_marts
 from ook_uw_zaak.report.release_files import REPORT_FOLDER, PageLinks, ReleaseLinks
 
@@ -49,18 +50,19 @@ def report_file(folder: Path, language: str) -> Path:
     return folder / REPORT_FOLDER / f"{language}.html"
 
 
-def _write(target: Path, text: str) -> None:
-    """Write `target` whole or not at all."""
+def _write(target: Path, pieces: Iterable[str]) -> None:
+    """Write `target` whole or not at all, piece by piece."""
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.tmp")
-    scratch.write_text(text, encoding="utf-8")
+    with scratch.open("w", encoding="utf-8") as page:
+        page.writelines(pieces)
     os.replace(scratch, target)
 
 
 def _write_report(
     marts: Marts, language: str, links: PageLinks, built: datetime, target: Path
 ) -> Path:
-    _write(target, render_report(marts, language, links, built))
+    _write(target, report_chunks(marts, language, links, built))
     return target
 
 
@@ -99,7 +101,7 @@ def _write_pages(database: Path, output: Path, release: Path | None) -> list[Pat
     else:
         written = [_write_report(*job) for job in jobs]
     index = output / INDEX_FILE_NAME
-    _write(index, render_index(links.for_page(output)))
+    _write(index, [render_index(links.for_page(output))])
     written.append(index)
     return written
 

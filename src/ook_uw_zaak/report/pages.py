@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from ook_uw_zaak.report import queries
@@ -26,10 +27,12 @@ REPORT_TEMPLATE = "report.html.j2"
 INDEX_TEMPLATE = "index.html.j2"
 
 
-def render_report(
+def report_chunks(
     marts: Marts, language: str, links: PageLinks, built: datetime
-) -> str:
-    """The whole report in `language` as one HTML page."""
+) -> Iterator[str]:
+    """The whole report in `language` as one HTML page, piece by piece: a page of a
+    large warehouse holds tens of megabytes (its tables show every row), and
+    written as it is rendered it is never held whole in memory."""
     formats = Formats(language)
     words = Words(translations(language).gettext, formats)
     sections = [
@@ -38,10 +41,10 @@ def render_report(
         timeline_section(marts, words),
         *audit_sections(marts, words),
     ]
-    return (
+    pieces = (
         environment(language)
         .get_template(REPORT_TEMPLATE)
-        .render(
+        .generate(
             languages=LANGUAGES,
             headlines=headlines(marts, words),
             whole_run_mart=queries.WHOLE_RUN,
@@ -50,8 +53,14 @@ def render_report(
             csv=links.csv,
             built=formats.moment(built),
         )
-        .lstrip()
     )
+    started = False
+    for piece in pieces:
+        if not started:  # the page starts at its doctype, without blank lines
+            piece = piece.lstrip()
+            started = bool(piece)
+        if piece:
+            yield piece
 
 
 def render_index(links: PageLinks) -> str:
