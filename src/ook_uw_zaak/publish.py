@@ -178,8 +178,9 @@ def _build_and_publish(
     skip_unit_tests = unit_test_record.passed_before(project_dir, logic)
     if skip_unit_tests:
         say(
-            "    The unit tests passed on this very SQL before (only the seeds' "
-            "figures changed since): not run again."
+            "    The unit tests passed on this very SQL before, and nothing they "
+            "test has changed since (only the seeds' figures may have): not run "
+            "again."
         )
     exit_code = run_dbt_build(
         project_dir,
