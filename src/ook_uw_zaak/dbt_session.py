@@ -10,10 +10,10 @@ SQL included), against the database it built, in well under a second.
 
 The flags (project, profiles, target and log folders, log format, target) are
 given to each of the three commands; those after `--` (a selection) to `dbt build`
-only. The exit code is dbt's: 0 when the build
-passed, 1 when a step failed, 2 when dbt could not run. A documentation page that
-could not be written does not change it: the release step finds the page missing
-and publishes nothing (release/docs_page.py).
+only. The exit code is dbt's: 0 when the build passed, 1 when a step failed, 2 when
+dbt could not run. A documentation page that could not be written does not change
+it: the release step finds the page missing and publishes nothing
+(release/docs_page.py).
 """
 
 from __future__ import annotations

@@ -5,15 +5,5 @@
 }) }}
 -- Fails on every key that is empty in one of its columns or occurs more than
 -- once: unique and not_null on the key in one test (one dbt node per key).
-{%- set key = column_names | join(', ') %}
-select
-    {{ key }},
-    count(*) as occurrences
-from {{ model }}
-group by {{ key }}
-having
-    count(*) > 1
-    {%- for column in column_names %}
-    or {{ column }} is null
-    {%- endfor %}
+{{ key_occurrences(model, column_names, empty_fails=true) }}
 {% endtest %}

@@ -4,11 +4,5 @@
     'fix': 'keep one line per {key}: remove the duplicated line, or correct its {key}',
 }) }}
 -- Fails on every combination of the key columns that occurs more than once.
-{%- set key = combination_of_columns | join(', ') %}
-select
-    {{ key }},
-    count(*) as occurrences
-from {{ model }}
-group by {{ key }}
-having count(*) > 1
+{{ key_occurrences(model, combination_of_columns) }}
 {% endtest %}

@@ -3,18 +3,15 @@ of the project, never in the developer's own files."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ook_uw_zaak import unit_test_record
+from ook_uw_zaak import unit_test_record, workspace
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.dbt_build import PARSE_CACHE
 from ook_uw_zaak.project_copy import copy_project as copy_project_from
@@ -28,6 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # The project folder of the session's shared build (`built_warehouse`), once built.
 _shared_build: list[Path] = []
+# How long a worker waits for another worker's shared build.
+BUILD_WAIT_SECONDS = 900
 # What a project built once keeps between builds (build output, in target/).
 BUILD_STATE = (PARSE_CACHE, unit_test_record.RECORD)
 
@@ -121,17 +120,6 @@ def project_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     return copy_project(tmp_path / "project")
 
 
-@contextlib.contextmanager
-def _locked(lock_file: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `lock_file` (shared by the workers of one run)."""
-    with lock_file.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published DuckDB file of a warehouse built once in a temporary copy.
@@ -145,7 +133,8 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = root / "built"
     project_dir = folder / "project"
     failed = folder / "failed.txt"
-    with _locked(root / "built.lock"):
+    # The build's own lock (workspace.py), on a folder all workers share.
+    with workspace.exclusive_lock(root, BUILD_WAIT_SECONDS, lambda _: None):
         if failed.is_file():
             pytest.fail(failed.read_text(encoding="utf-8"))
         if not (project_dir / PUBLISHED_FILE_NAME).exists():

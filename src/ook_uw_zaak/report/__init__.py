@@ -87,11 +87,10 @@ def _write_pages(database: Path, output: Path, release: Path | None) -> list[Pat
     marts = read_marts(database)
     built = datetime.fromtimestamp(database.stat().st_mtime)
     links = ReleaseLinks(output, release)
-    jobs = [
-        (marts, language, links.for_page(target.parent), built, target)
-        for language in LANGUAGES
-        for target in [report_file(output, language)]
-    ]
+    jobs = []
+    for language in LANGUAGES:
+        target = report_file(output, language)
+        jobs.append((marts, language, links.for_page(target.parent), built, target))
     if (os.cpu_count() or 1) > 1 and _row_count(marts) >= PARALLEL_FROM_ROWS:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(1, mp_context=context) as pool:
