@@ -22,7 +22,6 @@ import contextlib
 import ctypes
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from typing import Any
 
 import psycopg2
 
-from ook_uw_zaak import postgres_release
+from ook_uw_zaak import postgres_release, workspace
 from ook_uw_zaak.constants import (
     BUILD_SUFFIX_PREFIX,
     DEFAULT_BI_ROLE,
@@ -53,7 +52,6 @@ LOCK_WAIT_SECONDS = 600.0
 # dbt's artifacts and output of the published builds and of failed builds (the
 # newest few) are kept here.
 BUILDS_FOLDER = Path(PUBLISH_FOLDER) / "postgres"
-FAILED_BUILDS_KEPT = 5
 PUBLISHED_BUILDS_KEPT = 2
 UNCHANGED = "What readers see is unchanged."
 
@@ -203,7 +201,7 @@ def _build_and_publish(
         label,
         lambda: say("    Waiting for readers' queries on the marts to finish..."),
     )
-    _keep_published(build_folder, release_id)
+    workspace.keep_published(build_folder, release_id, kept=PUBLISHED_BUILDS_KEPT)
     say(
         f"Published release {release_id}: {role} now reads it in schema "
         f"{MARTS_SCHEMA}. Queries that were running finished on the previous "
@@ -211,15 +209,6 @@ def _build_and_publish(
         "`ook-uw-zaak rollback --target postgres` returns to it."
     )
     return 0
-
-
-def _keep_published(build_folder: Path, release_id: str) -> None:
-    """Keep the dbt artifacts (manifest, run results, output) of the published
-    build, and of the one before it, as published-<release id>."""
-    build_folder.rename(build_folder.with_name(f"published-{release_id}"))
-    kept = sorted(build_folder.parent.glob("published-*"))
-    for old in kept[:-PUBLISHED_BUILDS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _die_with_parent() -> None:
@@ -309,10 +298,7 @@ def _report_failure(
     else:
         for line in outcome.describe():
             complain(line)
-    kept = build_folder.with_name("failed-" + build_folder.name.removeprefix("build-"))
-    build_folder.rename(kept)
-    for old in sorted(kept.parent.glob("failed-*"))[:-FAILED_BUILDS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
+    kept = workspace.keep_aside(build_folder)
     complain(
         f"Nothing was published. {UNCHANGED} The failed build's tables are kept in "
         f"the scratch schemas *__{suffix} until the next build (readers cannot see "

@@ -10,7 +10,8 @@ it as a new release only when every step passed.
 4. else write a copy in DuckDB 1.1's storage format into a scratch release folder,
    check it, let the release files be written beside it (write_release_files), and
    publish the release by swapping the `release` link in one atomic rename
-   (releases.py).
+   (releases.py); keep the build's dbt artifacts, without its scratch database, as
+   .publish/published-<release id>/ (workspace.py).
 
 Nothing published is ever opened for writing: a reader keeps the release it
 opened, a build killed at any moment leaves the published release as it was, and a
@@ -226,7 +227,8 @@ def _build_and_publish(
         if means_full_disk(error, build_folder):
             return _disk_full(project_dir, build_folder)
         return _not_published(project_dir, build_folder, error)
-    remove_tree(build_folder)
+    remove_tree(build_folder / RELEASES_FOLDER)  # empty: the release moved out
+    workspace.keep_published(build_folder, done.release.name, database)
     _report_published(project_dir, done)
     return 0
 

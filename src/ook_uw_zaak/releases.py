@@ -126,8 +126,12 @@ def _make_removable(folder: Path) -> None:
 
 
 def remove_tree(folder: Path) -> None:
-    """Remove a folder that may have been made read-only."""
-    if not folder.exists() and not folder.is_symlink():
+    """Remove a folder that may have been made read-only. A link is removed
+    itself: what it points to is neither followed nor changed."""
+    if folder.is_symlink():
+        folder.unlink()
+        return
+    if not folder.exists():
         return
     _make_removable(folder)
     shutil.rmtree(folder, ignore_errors=True)

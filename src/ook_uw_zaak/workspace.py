@@ -5,6 +5,12 @@ once, a scratch folder per build, and failed builds kept aside for inspection.
     .publish/build-<stamp>/      the build in progress; left behind only by a
                                  build that was killed, removed by the next one
     .publish/failed-<stamp>/     a failed build, kept (the newest few) to inspect
+    .publish/published-<release id>/
+                                 the build that published that release, without
+                                 its scratch database: dbt's target folder
+                                 (manifest.json, run_results.json, the
+                                 documentation page, the SQL it ran), its log and
+                                 output; kept for the releases that are kept
 """
 
 from __future__ import annotations
@@ -19,10 +25,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from ook_uw_zaak.constants import PUBLISH_FOLDER
+
 LOCK_FILE = "build.lock"
 BUILD_PREFIX = "build-"
 FAILED_PREFIX = "failed-"
 FAILED_BUILDS_KEPT = 5
+PUBLISHED_PREFIX = "published-"
+# The current release and the two before it (releases.py keeps as many).
+PUBLISHED_BUILDS_KEPT = 3
 
 
 class LockTimeoutError(RuntimeError):
@@ -82,7 +93,7 @@ def remove_stale_builds(publish_folder: Path) -> list[Path]:
     held (then no build is running, so every build-* folder is stale)."""
     stale = sorted(publish_folder.glob(BUILD_PREFIX + "*"))
     for folder in stale:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
     return stale
 
 
@@ -94,6 +105,15 @@ def new_build_folder(publish_folder: Path) -> Path:
     return folder
 
 
+def _remove(path: Path) -> None:
+    """Remove a folder of .publish/; a link planted there is removed itself,
+    never followed."""
+    if path.is_symlink():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def keep_aside(build_folder: Path) -> Path:
     """Rename a failed build's folder to failed-<stamp>, and remove all but the
     newest few failed builds. Returns the new folder."""
@@ -103,8 +123,33 @@ def keep_aside(build_folder: Path) -> Path:
     build_folder.rename(kept)
     failed = sorted(build_folder.parent.glob(FAILED_PREFIX + "*"))
     for old in failed[:-FAILED_BUILDS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
     return kept
+
+
+def keep_published(
+    build_folder: Path,
+    release_id: str,
+    database: Path | None = None,
+    kept: int = PUBLISHED_BUILDS_KEPT,
+) -> Path:
+    """After publishing: remove the build's scratch database, if it has one (the
+    release holds its copy), and keep the rest of its folder as
+    published-<release id>, the newest `kept`. Returns the kept folder."""
+    if database is not None:
+        for scratch in (database, database.with_name(database.name + ".wal")):
+            scratch.unlink(missing_ok=True)
+    folder = build_folder.with_name(PUBLISHED_PREFIX + release_id)
+    build_folder.rename(folder)
+    published = sorted(build_folder.parent.glob(PUBLISHED_PREFIX + "*"))
+    for old in published[:-kept]:
+        _remove(old)
+    return folder
+
+
+def published_build(project_dir: Path, release_id: str) -> Path:
+    """Where keep_published kept the build that published release `release_id`."""
+    return project_dir / PUBLISH_FOLDER / (PUBLISHED_PREFIX + release_id)
 
 
 def check_writable(project_dir: Path, publish_folder: Path) -> None:

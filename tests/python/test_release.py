@@ -11,10 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -26,9 +24,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import copy_project
-from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
-from ook_uw_zaak.dbt_build import DBT_MAIN, database_through_link, dbt_flags
+from ook_uw_zaak import workspace
 from ook_uw_zaak.dbt_session import DOCS_PAGE_NAME
 from ook_uw_zaak.release import write_release
 from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
@@ -37,6 +33,7 @@ from ook_uw_zaak.release.contents import Mart, read_marts
 from ook_uw_zaak.release.docs_page import DocsError
 from ook_uw_zaak.release.texts import LICENCE_FILE, README_SHEET
 from ook_uw_zaak.release.workbook import WORKBOOK_FILE, sheet_names
+from ook_uw_zaak.releases import current_release
 
 FIXED_NAMES = [
     WORKBOOK_FILE,
@@ -57,28 +54,13 @@ NOT_RELEASED = {"metricflow_time_spine"}
 
 
 @pytest.fixture(scope="session")
-def dbt_target(built_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A dbt target folder for the shared warehouse, with the manifest and the
-    documentation page (as the build's dbt process leaves them): from `dbt docs
-    generate --static` against a copy of the published file."""
-    # In a copy of its own: the shared build's project is read by other workers.
-    project_dir = copy_project(tmp_path_factory.mktemp("docs") / "project")
-    work = project_dir / "target" / "test-docs"
-    work.mkdir(parents=True)
-    copy = work / PUBLISHED_FILE_NAME
-    shutil.copyfile(built_warehouse, copy)
-    command = [sys.executable, "-c", DBT_MAIN, "docs", "generate", "--static"]
-    with database_through_link(project_dir, copy) as path:
-        result = subprocess.run(
-            [*command, *dbt_flags(project_dir, work)],
-            cwd=project_dir,
-            env={**os.environ, DUCKDB_PATH_VARIABLE: path},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return work / "target"
+def dbt_target(built_warehouse: Path) -> Path:
+    """The dbt target folder of the shared build (its manifest and documentation
+    page), as the build kept it beside the release it published."""
+    project_dir = built_warehouse.parent
+    release = current_release(project_dir)
+    assert release is not None, "the shared build published no release"
+    return workspace.published_build(project_dir, release.name) / "target"
 
 
 @pytest.fixture(scope="session")

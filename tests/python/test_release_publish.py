@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import run_build
+from ook_uw_zaak import workspace
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
 from ook_uw_zaak.release.checksums import CHECKSUM_FILE
@@ -86,6 +87,47 @@ def test_identical_rebuild_publishes_a_changelog_saying_nothing_changed(
     assert NOTHING_CHANGED in changelog
     check = sha256sum_check(release)
     assert check.returncode == 0, check.stdout + check.stderr
+    # The build that published it is kept beside it, with dbt's artifacts and
+    # without its scratch database.
+    kept = workspace.published_build(project_copy, release.name)
+    for artifact in ("manifest.json", "run_results.json", "static_index.html"):
+        assert (kept / "target" / artifact).is_file(), artifact
+    assert not list(kept.glob("*.duckdb*"))
+
+
+def test_published_builds_are_kept_for_the_kept_releases_only(tmp_path: Path) -> None:
+    publish_folder = tmp_path / ".publish"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the project's", "utf-8")
+    publish_folder.mkdir()
+    for stamp in ("20200101T000000Z-1", "20210101T000000Z-1", "20220101T000000Z-1"):
+        (publish_folder / f"{workspace.PUBLISHED_PREFIX}{stamp}").mkdir()
+    # A link planted among them is removed by name at most, never followed.
+    (publish_folder / f"{workspace.PUBLISHED_PREFIX}00000000").symlink_to(outside)
+    build = publish_folder / "build-1"
+    (build / "target").mkdir(parents=True)
+    database = build / PUBLISHED_FILE_NAME
+    database.write_bytes(b"scratch")
+    database.with_name(PUBLISHED_FILE_NAME + ".wal").write_bytes(b"log")
+
+    kept = workspace.keep_published(build, "20230101T000000Z-1", database)
+
+    assert kept == publish_folder / f"{workspace.PUBLISHED_PREFIX}20230101T000000Z-1"
+    assert (kept / "target").is_dir() and not build.exists()
+    assert sorted(p.name for p in kept.iterdir()) == ["target"]
+    assert (
+        sorted(p.name for p in publish_folder.iterdir())
+        == [
+            f"{workspace.PUBLISHED_PREFIX}{stamp}"
+            for stamp in (
+                "20210101T000000Z-1",
+                "20220101T000000Z-1",
+                "20230101T000000Z-1",
+            )
+        ][-workspace.PUBLISHED_BUILDS_KEPT :]
+    )
+    assert (outside / "keep.txt").read_text("utf-8") == "not the project's"
 
 
 def test_failed_builds_leave_the_previous_release_byte_identical(

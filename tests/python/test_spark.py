@@ -3,7 +3,9 @@
 `dbt build --target spark` runs once per test session, in a temporary copy of the
 project, in an in-process Spark in local mode (pyspark from the lock) whose
 warehouse, metastore and scratch files live in a temporary folder. It must pass
-every seed, model, data test and unit test. Then every mart and seed is compared
+every seed, model, data test and unit test. Before it, in the same Python process
+and the same Spark (spark_builds.py), a copy whose dim_province breaks its
+contract must fail its build. Then every mart and seed is compared
 with DuckDB's (the published file of `built_warehouse`), row for row and value for
 value (tests/python/engine_marts.py); test_postgres.py compares PostgreSQL's with
 DuckDB's the same way, so the three engines agree.
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+import spark_builds
 from conftest import copy_project
 from engine_marts import BuiltProject, differences_from_duckdb, read_spark_tables
 
@@ -34,6 +37,7 @@ INSTALL_JAVA = (
     " `apt-get install openjdk-17-jre-headless`) to run the Spark tests"
 )
 INSTALL_PYSPARK = "pyspark is missing: `uv sync --extra spark` (or `make`) installs it"
+SPARK_BUILDS = Path(spark_builds.__file__)
 
 
 def _dbt_environment(project_dir: Path) -> dict[str, str]:
@@ -49,19 +53,6 @@ def _dbt_environment(project_dir: Path) -> dict[str, str]:
     return env
 
 
-def _run_dbt(
-    project_dir: Path, env: dict[str, str], *args: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", *args],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def _built(project_dir: Path) -> BuiltProject:
     target = project_dir / "target"
     return BuiltProject(
@@ -69,13 +60,6 @@ def _built(project_dir: Path) -> BuiltProject:
         manifest=json.loads((target / "manifest.json").read_text()),
         run_results=json.loads((target / "run_results.json").read_text()),
     )
-
-
-def _fail_unless_passed(result: subprocess.CompletedProcess[str], what: str) -> None:
-    if result.returncode != 0:
-        pytest.fail(
-            f"`{what}` failed:\n" + result.stdout[-6000:] + result.stderr[-4000:]
-        )
 
 
 def _skip_without_spark() -> None:
@@ -88,24 +72,66 @@ def _skip_without_spark() -> None:
 @dataclass(frozen=True)
 class SparkWarehouse(BuiltProject):
     spark_dir: Path
+    broken_dir: Path  # the copy whose dim_province breaks its contract
+
+
+def _dbt_output(project_dir: Path) -> str:
+    output = project_dir / spark_builds.OUTPUT_FILE
+    return output.read_text("utf-8") if output.is_file() else ""
+
+
+def _break_dim_provinces_contract(project_dir: Path) -> None:
+    """dim_province with a NULL province_code (a not_null column) for one province."""
+    model = project_dir / "models" / "marts" / "programme" / "dim_province.sql"
+    source = model.read_text("utf-8")
+    broken = source.replace(
+        "        province_code,\n",
+        "        case when province_code = 'ANT' then null else province_code end\n"
+        "            as province_code,\n",
+        1,
+    )
+    assert broken != source, "dim_province.sql no longer selects province_code"
+    model.write_text(broken, "utf-8")
 
 
 @pytest.fixture(scope="session")
 def spark_warehouse(tmp_path_factory: pytest.TempPathFactory) -> SparkWarehouse:
-    """The warehouse built with `dbt build --target spark` in a project copy."""
+    """The warehouse built with `dbt build --target spark` in a project copy; first,
+    in the same Python process and Spark (spark_builds.py), a build of a copy whose
+    dim_province breaks its contract."""
     _skip_without_spark()
     root = tmp_path_factory.mktemp("spark")
     project_dir = copy_project(root / "project")
+    broken_dir = copy_project(root / "broken")
+    _break_dim_provinces_contract(broken_dir)
     env = _dbt_environment(project_dir)
     env["OOK_UW_ZAAK_SPARK_DIR"] = str(root / "spark")
-    result = _run_dbt(project_dir, env, "build", "--target", "spark")
-    _fail_unless_passed(result, "dbt build --target spark")
+    result = subprocess.run(
+        [sys.executable, str(SPARK_BUILDS), str(broken_dir), str(project_dir)],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = _dbt_output(project_dir)
+    if (
+        result.returncode != 0
+        or not (project_dir / "target" / "run_results.json").is_file()
+    ):
+        pytest.fail(
+            "`dbt build --target spark` did not run:\n"
+            + output[-6000:]
+            + result.stdout[-2000:]
+            + result.stderr[-4000:]
+        )
     built = _built(project_dir)
     return SparkWarehouse(
         project_dir=built.project_dir,
         manifest=built.manifest,
         run_results=built.run_results,
         spark_dir=root / "spark",
+        broken_dir=broken_dir,
     )
 
 
@@ -169,39 +195,18 @@ def test_every_table_agrees_on_duckdb_and_spark(
 
 
 def test_spark_fails_a_mart_that_breaks_its_contract_constraints(
-    tmp_path: Path,
+    spark_warehouse: SparkWarehouse,
 ) -> None:
     # Spark itself enforces no constraint: the project checks them after writing
     # each table (spark__persist_constraints). A dim_province whose province_code
     # (not_null) is NULL for one province must fail the build, naming the column.
-    _skip_without_spark()
-    project_dir = copy_project(tmp_path / "project")
-    model = project_dir / "models" / "marts" / "programme" / "dim_province.sql"
-    source = model.read_text("utf-8")
-    broken = source.replace(
-        "        province_code,\n",
-        "        case when province_code = 'ANT' then null else province_code end\n"
-        "            as province_code,\n",
-        1,
-    )
-    assert broken != source, "dim_province.sql no longer selects province_code"
-    model.write_text(broken, "utf-8")
-    env = _dbt_environment(project_dir)
-    env["OOK_UW_ZAAK_SPARK_DIR"] = str(tmp_path / "spark")
-    result = _run_dbt(
-        project_dir,
-        env,
-        "build",
-        "--target",
-        "spark",
-        "--select",
-        "+dim_province",
-        "--exclude",
-        "resource_type:test",
-        "resource_type:unit_test",
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output[-3000:]
+    broken = _built(spark_warehouse.broken_dir)
+    statuses = {
+        result["unique_id"]: result["status"]
+        for result in broken.run_results["results"]
+    }
+    output = _dbt_output(spark_warehouse.broken_dir)
+    assert statuses.get("model.ook_uw_zaak.dim_province") == "error", output[-3000:]
     assert (
         "Contract constraints broken in marts.dim_province: province_code (not_null):"
         " 1 row(s)" in output
