@@ -15,7 +15,7 @@ from ook_uw_zaak import workspace
 from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
 from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
 from ook_uw_zaak.release.checksums import CHECKSUM_FILE
-from ook_uw_zaak.releases import RELEASE_LINK, RELEASES_FOLDER
+from ook_uw_zaak.releases import RELEASE_LINK, RELEASES_FOLDER, remove_tree
 from publish_helpers import output_of
 
 
@@ -128,6 +128,23 @@ def test_published_builds_are_kept_for_the_kept_releases_only(tmp_path: Path) ->
         ][-workspace.PUBLISHED_BUILDS_KEPT :]
     )
     assert (outside / "keep.txt").read_text("utf-8") == "not the project's"
+
+
+def test_removing_a_planted_link_leaves_what_it_points_to(tmp_path: Path) -> None:
+    # A release (or kept build) that is a link to a folder elsewhere: pruning it
+    # removes the link, and neither removes nor unlocks what it points to.
+    outside = tmp_path / "outside"
+    (outside / "inner").mkdir(parents=True)
+    (outside / "inner" / "keep.txt").write_text("not the project's", "utf-8")
+    (outside / "inner").chmod(0o555)
+    link = tmp_path / RELEASES_FOLDER / "20200101T000000Z-1"
+    link.parent.mkdir()
+    link.symlink_to(outside)
+    remove_tree(link)
+    assert not link.is_symlink()
+    assert (outside / "inner" / "keep.txt").read_text("utf-8") == "not the project's"
+    assert (outside / "inner").stat().st_mode & 0o777 == 0o555
+    (outside / "inner").chmod(0o755)
 
 
 def test_failed_builds_leave_the_previous_release_byte_identical(
