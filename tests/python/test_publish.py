@@ -26,6 +26,7 @@ from ook_uw_zaak.releases import (
     publish_release,
     releases,
 )
+from ook_uw_zaak.workspace import PUBLISHED_PREFIX
 from publish_helpers import (
     EARLIER_RELEASE,
     PUBLISHED_FILE_NAME,
@@ -123,8 +124,6 @@ def test_published_file_opens_in_duckdb_1_1(
 
 def test_successful_build_publishes_a_read_only_release(built_warehouse: Path) -> None:
     project_dir = built_warehouse.parent
-    leftovers = [p.name for p in (project_dir / ".publish").iterdir()]
-    assert leftovers == ["build.lock"]
     # The stable name -> release/ook_uw_zaak.duckdb, release -> releases/<id>: both
     # relative, so the project folder can move.
     assert os.readlink(built_warehouse) == f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}"
@@ -133,6 +132,9 @@ def test_successful_build_publishes_a_read_only_release(built_warehouse: Path) -
         os.readlink(project_dir / RELEASE_LINK) == f"{RELEASES_FOLDER}/{release.name}"
     )
     assert built_warehouse.resolve() == release / PUBLISHED_FILE_NAME
+    # Of the scratch build, only its dbt artifacts are kept, beside the release.
+    leftovers = sorted(p.name for p in (project_dir / ".publish").iterdir())
+    assert leftovers == ["build.lock", f"{PUBLISHED_PREFIX}{release.name}"]
     assert stat.S_IMODE(release.stat().st_mode) == 0o555
     assert stat.S_IMODE(built_warehouse.resolve().stat().st_mode) == 0o444
     assert not list(release.glob("*.wal"))
@@ -300,7 +302,9 @@ def test_build_killed_while_dbt_runs_leaves_the_published_file_intact(
     result = run_build(project_copy)
     assert result.returncode == 0, output_of(result)
     assert "left by an interrupted build" in output_of(result)
-    assert [p.name for p in (project_copy / ".publish").iterdir()] == ["build.lock"]
+    release = (project_copy / RELEASE_LINK).resolve()
+    leftovers = sorted(p.name for p in (project_copy / ".publish").iterdir())
+    assert leftovers == ["build.lock", f"{PUBLISHED_PREFIX}{release.name}"]
     assert mart_contents(published) == mart_contents(built_warehouse)
 
 
