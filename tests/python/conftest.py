@@ -47,16 +47,19 @@ def copy_project(destination: Path) -> Path:
     return copy
 
 
-# The test files whose tests share one expensive session fixture: when the tests
-# run in parallel (pytest-xdist), each group runs on one worker, so that a run
-# starts one PostgreSQL server and builds on Spark once, not once per worker.
-SHARED_FIXTURE_FILES = {
-    "postgres_server": (
-        "test_postgres.py",
-        "test_postgres_names.py",
-        "test_postgres_publish.py",
-    ),
-    "spark_warehouse": ("test_spark.py",),
+# The test files whose tests share one expensive session fixture, in groups: when
+# the tests run in parallel (pytest-xdist), each group runs on one worker, where
+# the fixture is set up once. The PostgreSQL tests are two groups, each with a
+# server of its own: the hostile-name tests need no published release, and on a
+# worker of their own they run beside the publishing tests. Spark builds once.
+SHARED_FIXTURE_GROUPS = {
+    "postgres": ("test_postgres.py", "test_postgres_publish.py"),
+    "postgres names": ("test_postgres_names.py",),
+    "spark": ("test_spark.py",),
+}
+SHARED_FIXTURES = {
+    "postgres_server": ("postgres", "postgres names"),
+    "spark_warehouse": ("spark",),
 }
 
 
@@ -65,15 +68,17 @@ def _file_name(nodeid: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that uses a shared fixture outside its files would start a second
-    server (or Spark build) on another worker: refuse the run and say so."""
+    """A test that uses a shared fixture outside its groups' files would set it
+    up again on another worker (a second server, a second Spark build): refuse
+    the run and say so."""
     for item in items:
-        for fixture, files in SHARED_FIXTURE_FILES.items():
+        for fixture, groups in SHARED_FIXTURES.items():
+            files = [f for group in groups for f in SHARED_FIXTURE_GROUPS[group]]
             used = fixture in getattr(item, "fixturenames", ())
             if used and _file_name(item.nodeid) not in files:
                 raise pytest.UsageError(
                     f"{item.nodeid} uses {fixture}: move it into one of {files}, or "
-                    "add its file to SHARED_FIXTURE_FILES in tests/python/conftest.py"
+                    "add its file to SHARED_FIXTURE_GROUPS in tests/python/conftest.py"
                 )
 
 
@@ -84,15 +89,15 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
-    """xdist's load scheduling, with the files of each shared fixture as one unit
-    of work (xdist's own `--dist loadgroup` marks do not group with pytest 9.2)."""
+    """xdist's load scheduling, with the files of each group as one unit of work
+    (xdist's own `--dist loadgroup` marks do not group with pytest 9.2)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            for fixture, files in SHARED_FIXTURE_FILES.items():
+            for group, files in SHARED_FIXTURE_GROUPS.items():
                 if _file_name(nodeid) in files:
-                    return fixture
+                    return group
             return nodeid
 
     return SharedFixtureScheduling(config, log)

@@ -15,7 +15,6 @@ import re
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,19 +37,25 @@ _DBT = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 
 
 @dataclass(frozen=True)
-class Warehouse:
-    """The session's database: how to reach it, and the project copy it is
-    published from."""
+class Database:
+    """The session's database: how to reach it, and the project copy the tests
+    run the commands in."""
 
     server: PostgresServer
     project_dir: Path
-    bi_password: str
 
     def environment(self, **changes: str) -> dict[str, str]:
         return dbt_environment(self.server, self.project_dir, **changes)
 
     def admin(self) -> Any:
         return self.server.connect(DATABASE)
+
+
+@dataclass(frozen=True)
+class Warehouse(Database):
+    """The session's database with the BI role and a published release."""
+
+    bi_password: str
 
     def reader(self) -> Any:
         return self.server.connect(DATABASE, user=BI_ROLE, password=self.bi_password)
@@ -104,7 +109,7 @@ def run_cli(
     )
 
 
-def publish(warehouse: Warehouse, project_dir: Path | None = None) -> str:
+def publish(warehouse: Database, project_dir: Path | None = None) -> str:
     """Publish with `ook-uw-zaak build --target postgres`; return its output; fail
     the test if it did not publish."""
     project = project_dir or warehouse.project_dir
@@ -192,12 +197,11 @@ def schemas_like(connection: Any, pattern: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def warehouse(
+def database(
     postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Warehouse]:
-    """The database set up as a DBA would (`dbt run-operation create_bi_role`),
-    with a canary schema and role that no test may lose, and the first release
-    published with `ook-uw-zaak build --target postgres`."""
+) -> Database:
+    """The database, empty but for a canary schema and role that no test may
+    lose, and a project copy to run the commands in."""
     project_dir = copy_project(tmp_path_factory.mktemp("postgres") / "project")
     with closing(postgres_server.connect()) as connection:
         connection.cursor().execute(f"create database {DATABASE}")
@@ -206,8 +210,17 @@ def warehouse(
         cursor.execute(f"create schema {CANARY_SCHEMA}")
         cursor.execute(f"create table {CANARY_SCHEMA}.alive as select 1 as alive")
         cursor.execute(f"create role {CANARY_ROLE} nologin")
-    env = dbt_environment(postgres_server, project_dir)
-    result = run_dbt(project_dir, env, "run-operation", "create_bi_role")
+    return Database(postgres_server, project_dir)
+
+
+@pytest.fixture(scope="session")
+def warehouse(database: Database) -> Warehouse:
+    """The database set up as a DBA would (`dbt run-operation create_bi_role`),
+    and the first release published with `ook-uw-zaak build --target postgres`."""
+    project_dir = database.project_dir
+    result = run_dbt(
+        project_dir, database.environment(), "run-operation", "create_bi_role"
+    )
     if result.returncode != 0:
         pytest.fail(
             "`dbt run-operation create_bi_role --target postgres` failed:\n"
@@ -216,11 +229,11 @@ def warehouse(
         )
     # The project creates the role without a password; the DBA gives it one.
     bi_password = secrets.token_urlsafe(16)
-    with closing(postgres_server.connect(DATABASE)) as connection:
+    with closing(database.admin()) as connection:
         connection.cursor().execute(f"alter role {BI_ROLE} password %s", (bi_password,))
-    warehouse = Warehouse(postgres_server, project_dir, bi_password)
+    warehouse = Warehouse(database.server, project_dir, bi_password)
     publish(warehouse)
-    yield warehouse
+    return warehouse
 
 
 def published_artifacts(project_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:

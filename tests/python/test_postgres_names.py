@@ -27,7 +27,7 @@ from ook_uw_zaak.identifiers import (
 from postgres_warehouse import (
     CANARY_ROLE,
     CANARY_SCHEMA,
-    Warehouse,
+    Database,
     everything,
     run_cli,
     run_dbt,
@@ -76,8 +76,8 @@ def test_hostile_names_are_refused_naming_source_and_rule(name: object) -> None:
     assert RULE_WORDS in IDENTIFIER_RULE
 
 
-def _server_state(warehouse: Warehouse) -> tuple[list[str], dict[str, str]]:
-    with closing(warehouse.admin()) as admin:
+def _server_state(database: Database) -> tuple[list[str], dict[str, str]]:
+    with closing(database.admin()) as admin:
         cursor = admin.cursor()
         cursor.execute("select rolname from pg_roles order by 1")
         roles = [name for (name,) in cursor.fetchall()]
@@ -86,15 +86,15 @@ def _server_state(warehouse: Warehouse) -> tuple[list[str], dict[str, str]]:
         return roles, everything(admin)
 
 
-def _attempts(warehouse: Warehouse) -> list[tuple[str, str, CompletedProcess[str]]]:
+def _attempts(database: Database) -> list[tuple[str, str, CompletedProcess[str]]]:
     """Every entry point with hostile names; (what, expected source, result)."""
-    project = warehouse.project_dir
+    project = database.project_dir
 
     def dbt(*args: str, **environment: str) -> CompletedProcess[str]:
-        return run_dbt(project, warehouse.environment(**environment), *args)
+        return run_dbt(project, database.environment(**environment), *args)
 
     def cli(*args: str, **environment: str) -> CompletedProcess[str]:
-        return run_cli(project, warehouse.environment(**environment), *args)
+        return run_cli(project, database.environment(**environment), *args)
 
     jobs = []
     for label, name in HOSTILE.items():
@@ -196,13 +196,13 @@ def _attempts(warehouse: Warehouse) -> list[tuple[str, str, CompletedProcess[str
 
 
 def test_hostile_names_reach_no_entry_point_and_nothing_runs(
-    warehouse: Warehouse,
+    database: Database,
 ) -> None:
-    roles_before, before = _server_state(warehouse)
+    roles_before, before = _server_state(database)
     assert CANARY_ROLE in roles_before
-    log = warehouse.server.log_file
+    log = database.server.log_file
     log_start = log.stat().st_size
-    results = _attempts(warehouse)
+    results = _attempts(database)
     with log.open("rb") as server_log:
         server_log.seek(log_start)
         logged = server_log.read().decode(errors="replace")
@@ -221,17 +221,17 @@ def test_hostile_names_reach_no_entry_point_and_nothing_runs(
     # Not one connection, not one statement reached the server.
     assert "connection received" not in logged, logged[-3000:]
     assert "statement:" not in logged, logged[-3000:]
-    roles_after, after = _server_state(warehouse)
+    roles_after, after = _server_state(database)
     assert roles_after == roles_before
     assert after == before
 
 
 def test_privileged_or_reserved_roles_are_refused_as_bi_role(
-    warehouse: Warehouse,
+    database: Database,
 ) -> None:
     """A role that may do more than read, or a name PostgreSQL keeps for its own
     roles, is never made the BI role, and nothing is published for it."""
-    with closing(warehouse.admin()) as admin:
+    with closing(database.admin()) as admin:
         admin.cursor().execute("create role member_of_canary in role canary_role")
         before = everything(admin)
     for role, expected in (
@@ -240,8 +240,8 @@ def test_privileged_or_reserved_roles_are_refused_as_bi_role(
         ("pg_read_all_data", "keeps for its own roles"),
     ):
         result = run_cli(
-            warehouse.project_dir,
-            warehouse.environment(),
+            database.project_dir,
+            database.environment(),
             "build",
             "--target",
             "postgres",
@@ -251,5 +251,5 @@ def test_privileged_or_reserved_roles_are_refused_as_bi_role(
         output = result.stdout + result.stderr
         assert result.returncode == 1, output[-3000:]
         assert expected in output, output[-3000:]
-    with closing(warehouse.admin()) as admin:
+    with closing(database.admin()) as admin:
         assert everything(admin) == before
