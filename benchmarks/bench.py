@@ -38,6 +38,8 @@ from benchmarks.spark_bench import measure_spark_build, spark_lines, spark_unava
 from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
 from ook_uw_zaak.dbt_build import dbt_build_command, duckdb_target
 from ook_uw_zaak.project_copy import copy_project
+from ook_uw_zaak.releases import current_release
+from ook_uw_zaak.workspace import published_build
 
 DEFAULT_RUNS = 3
 DEFAULT_FACTORS = (1, 1_000)
@@ -83,7 +85,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="one run, no rebuilds: a smoke test of the benchmark, not figures",
+        help="one run, no rebuilds, the node figures from the publishing build (no "
+        "dbt build of their own): a smoke test of the benchmark, not figures",
     )
     parser.add_argument(
         "--factors",
@@ -196,7 +199,7 @@ class FloorRun:
 
 @dataclass
 class NodesRun:
-    dbt: Measurement
+    dbt: Measurement | None  # None: read from the publishing build (--quick)
     nodes: int
     node_seconds: float  # sum of the nodes' execution times
     run_elapsed: float  # dbt's own elapsed time of the run (after parsing)
@@ -262,7 +265,21 @@ def measure_nodes(project_dir: Path, work: Path) -> NodesRun:
         ),
         "dbt build (for the node times)",
     )
-    target = output_dir / "target"
+    return _nodes_run(dbt, output_dir / "target", work)
+
+
+def nodes_of_published_build(project_dir: Path, work: Path) -> NodesRun:
+    """--quick: the node figures of the publishing build that last ran in the copy,
+    from the dbt artifacts it kept beside its release, and the same SQL straight
+    in DuckDB; no dbt build of its own, so no dbt phases."""
+    release = current_release(project_dir)
+    if release is None:
+        raise BenchError(f"the publishing build in {project_dir} published nothing")
+    target = published_build(project_dir, release.name) / "target"
+    return _nodes_run(None, target, work)
+
+
+def _nodes_run(dbt: Measurement | None, target: Path, work: Path) -> NodesRun:
     results = json.loads((target / "run_results.json").read_text("utf-8"))
     replay = engine_floor.replay(target, work / "engine" / PUBLISHED_FILE_NAME)
     return NodesRun(
@@ -405,11 +422,18 @@ def render_report(
     node_count = nodes_runs[0].nodes
     node_seconds = [r.node_seconds for r in nodes_runs]
     engine_seconds = [r.engine.seconds for r in nodes_runs]
-    phases = [dbt_phases(r.dbt) for r in nodes_runs]
-    lines.append(
-        _row("dbt build, whole process", *_build_cells([r.dbt for r in nodes_runs]))
-    )
-    if all(phases):
+    processes = [r.dbt for r in nodes_runs if r.dbt is not None]
+    phases = [dbt_phases(process) for process in processes]
+    if processes:
+        lines.append(_row("dbt build, whole process", *_build_cells(processes)))
+    else:
+        lines.append(
+            _row(
+                "dbt build, whole process",
+                "not measured (--quick: the nodes of the publishing build)",
+            )
+        )
+    if phases and all(phases):
         lines.append(
             _row(
                 "dbt build, by phase (median)",
@@ -544,7 +568,10 @@ def benchmark(
             shutil.rmtree(here, ignore_errors=True)
             continue
         say(f"Run {run} of {runs}: the nodes, in dbt and straight in DuckDB...")
-        nodes_runs.append(measure_nodes(copy, here / "nodes"))
+        if quick:
+            nodes_runs.append(nodes_of_published_build(copy, here / "nodes"))
+        else:
+            nodes_runs.append(measure_nodes(copy, here / "nodes"))
         if spark_missing is None:
             say(f"Run {run} of {runs}: the same dbt build on Spark (minutes)...")
             spark_build = _checked(

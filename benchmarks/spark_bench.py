@@ -57,7 +57,7 @@ def measure_spark_build(
 
 
 def spark_lines(
-    duckdb_build: Measurement,
+    duckdb_build: Measurement | None,
     spark_build: Measurement | None,
     why_not: str,
 ) -> list[str]:
@@ -68,7 +68,7 @@ def spark_lines(
         "4. The same `dbt build` on Spark (local mode, in-process) beside DuckDB's, "
         "first run only",
     ]
-    if spark_build is None:
+    if spark_build is None or duckdb_build is None:
         return [*lines, f"  Spark not measured: {why_not}"]
     for label, build in (
         ("dbt build --target duckdb", duckdb_build),
