@@ -140,7 +140,7 @@ def test_successful_build_publishes_a_read_only_release(built_warehouse: Path) -
     assert not list(release.glob("*.wal"))
 
 
-def test_plain_dbt_build_uses_the_development_file(
+def test_plain_dbt_build_and_docs_use_the_development_file(
     project_copy: Path, built_warehouse: Path
 ) -> None:
     published = with_published_file(project_copy, built_warehouse)
@@ -159,6 +159,21 @@ def test_plain_dbt_build_uses_the_development_file(
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert (project_copy / "dev.duckdb").is_file()
+    assert sha256(published) == before
+    # The README's next line: `dbt docs generate`, the documentation site in
+    # target/, with the catalogue of what the development file holds.
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "docs", "generate"],
+        cwd=project_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert (project_copy / "target" / "index.html").is_file()
+    catalog = json.loads((project_copy / "target" / "catalog.json").read_text("utf-8"))
+    assert "seed.ook_uw_zaak.answer_info_sessions" in catalog["nodes"]
     assert sha256(published) == before
 
 
