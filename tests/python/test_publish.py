@@ -147,34 +147,29 @@ def test_plain_dbt_build_and_docs_use_the_development_file(
     before = sha256(published)
     env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
     env["DBT_TARGET_PATH"] = str(project_copy / "target")
+
+    def dbt(*args: str) -> None:
+        """The README's recipe: plain dbt inside the environment."""
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("dbt")), *args],
+            cwd=project_copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        assert sha256(published) == before
+
     # The seeds (and their tests) are enough to show where plain `dbt build` writes.
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "build"]
-        + ["--select", "resource_type:seed"],
-        cwd=project_copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
+    dbt("build", "--select", "resource_type:seed")
     assert (project_copy / "dev.duckdb").is_file()
-    assert sha256(published) == before
-    # The README's next line: `dbt docs generate`, the documentation site in
-    # target/, with the catalogue of what the development file holds.
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "docs", "generate"],
-        cwd=project_copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
+    # `dbt docs generate`: the documentation site in target/, with the catalogue of
+    # what the development file holds.
+    dbt("docs", "generate")
     assert (project_copy / "target" / "index.html").is_file()
     catalog = json.loads((project_copy / "target" / "catalog.json").read_text("utf-8"))
     assert "seed.ook_uw_zaak.answer_info_sessions" in catalog["nodes"]
-    assert sha256(published) == before
 
 
 def _first_name_en(connection: duckdb.DuckDBPyConnection) -> str:
