@@ -140,6 +140,8 @@ def keep_published(
         for scratch in (database, database.with_name(database.name + ".wal")):
             scratch.unlink(missing_ok=True)
     folder = build_folder.with_name(PUBLISHED_PREFIX + release_id)
+    if folder.exists() or folder.is_symlink():
+        _remove(folder)  # planted under the new release's name: never followed
     build_folder.rename(folder)
     published = sorted(build_folder.parent.glob(PUBLISHED_PREFIX + "*"))
     for old in published[:-kept]:

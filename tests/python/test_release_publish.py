@@ -103,8 +103,12 @@ def test_published_builds_are_kept_for_the_kept_releases_only(tmp_path: Path) ->
     publish_folder.mkdir()
     for stamp in ("20200101T000000Z-1", "20210101T000000Z-1", "20220101T000000Z-1"):
         (publish_folder / f"{workspace.PUBLISHED_PREFIX}{stamp}").mkdir()
-    # A link planted among them is removed by name at most, never followed.
+    # Links planted among them, one under the new release's name, are removed,
+    # never followed.
     (publish_folder / f"{workspace.PUBLISHED_PREFIX}00000000").symlink_to(outside)
+    (publish_folder / f"{workspace.PUBLISHED_PREFIX}20230101T000000Z-1").symlink_to(
+        outside
+    )
     build = publish_folder / "build-1"
     (build / "target").mkdir(parents=True)
     database = build / PUBLISHED_FILE_NAME
