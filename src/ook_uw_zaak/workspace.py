@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import fcntl  # POSIX only, like the rename-over-an-open-file the publishing relies on
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,14 +25,15 @@ from datetime import datetime
 from pathlib import Path
 
 from ook_uw_zaak.constants import PUBLISH_FOLDER
+from ook_uw_zaak.releases import EARLIER_RELEASES_KEPT, remove_tree
 
 LOCK_FILE = "build.lock"
 BUILD_PREFIX = "build-"
 FAILED_PREFIX = "failed-"
 FAILED_BUILDS_KEPT = 5
 PUBLISHED_PREFIX = "published-"
-# The current release and the two before it (releases.py keeps as many).
-PUBLISHED_BUILDS_KEPT = 3
+# As many as releases.py keeps releases: the current one and those before it.
+PUBLISHED_BUILDS_KEPT = EARLIER_RELEASES_KEPT + 1
 
 
 class LockTimeoutError(RuntimeError):
@@ -93,7 +93,7 @@ def remove_stale_builds(publish_folder: Path) -> list[Path]:
     held (then no build is running, so every build-* folder is stale)."""
     stale = sorted(publish_folder.glob(BUILD_PREFIX + "*"))
     for folder in stale:
-        _remove(folder)
+        remove_tree(folder)
     return stale
 
 
@@ -105,15 +105,6 @@ def new_build_folder(publish_folder: Path) -> Path:
     return folder
 
 
-def _remove(path: Path) -> None:
-    """Remove a folder of .publish/; a link planted there is removed itself,
-    never followed."""
-    if path.is_symlink():
-        path.unlink(missing_ok=True)
-    else:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def keep_aside(build_folder: Path) -> Path:
     """Rename a failed build's folder to failed-<stamp>, and remove all but the
     newest few failed builds. Returns the new folder."""
@@ -123,7 +114,7 @@ def keep_aside(build_folder: Path) -> Path:
     build_folder.rename(kept)
     failed = sorted(build_folder.parent.glob(FAILED_PREFIX + "*"))
     for old in failed[:-FAILED_BUILDS_KEPT]:
-        _remove(old)
+        remove_tree(old)
     return kept
 
 
@@ -141,11 +132,11 @@ def keep_published(
             scratch.unlink(missing_ok=True)
     folder = build_folder.with_name(PUBLISHED_PREFIX + release_id)
     if folder.exists() or folder.is_symlink():
-        _remove(folder)  # planted under the new release's name: never followed
+        remove_tree(folder)  # planted under the new release's name: not followed
     build_folder.rename(folder)
     published = sorted(build_folder.parent.glob(PUBLISHED_PREFIX + "*"))
     for old in published[:-kept]:
-        _remove(old)
+        remove_tree(old)
     return folder
 
 

@@ -101,36 +101,34 @@ def test_published_builds_are_kept_for_the_kept_releases_only(tmp_path: Path) ->
     outside.mkdir()
     (outside / "keep.txt").write_text("not the project's", "utf-8")
     publish_folder.mkdir()
-    for stamp in ("20200101T000000Z-1", "20210101T000000Z-1", "20220101T000000Z-1"):
-        (publish_folder / f"{workspace.PUBLISHED_PREFIX}{stamp}").mkdir()
+    *earlier, new = [
+        f"{workspace.PUBLISHED_PREFIX}{year}0101T000000Z-1"
+        for year in (2020, 2021, 2022, 2023)
+    ]
+    for name in earlier:
+        (publish_folder / name).mkdir()
     # Links planted among them, one under the new release's name, are removed,
     # never followed.
     (publish_folder / f"{workspace.PUBLISHED_PREFIX}00000000").symlink_to(outside)
-    (publish_folder / f"{workspace.PUBLISHED_PREFIX}20230101T000000Z-1").symlink_to(
-        outside
-    )
+    (publish_folder / new).symlink_to(outside)
     build = publish_folder / "build-1"
     (build / "target").mkdir(parents=True)
     database = build / PUBLISHED_FILE_NAME
     database.write_bytes(b"scratch")
     database.with_name(PUBLISHED_FILE_NAME + ".wal").write_bytes(b"log")
 
-    kept = workspace.keep_published(build, "20230101T000000Z-1", database)
+    kept = workspace.keep_published(
+        build, new.removeprefix(workspace.PUBLISHED_PREFIX), database
+    )
 
-    assert kept == publish_folder / f"{workspace.PUBLISHED_PREFIX}20230101T000000Z-1"
-    assert (kept / "target").is_dir() and not build.exists()
+    assert kept == publish_folder / new
+    assert not build.exists()
     assert sorted(p.name for p in kept.iterdir()) == ["target"]
     assert (
         sorted(p.name for p in publish_folder.iterdir())
-        == [
-            f"{workspace.PUBLISHED_PREFIX}{stamp}"
-            for stamp in (
-                "20210101T000000Z-1",
-                "20220101T000000Z-1",
-                "20230101T000000Z-1",
-            )
-        ][-workspace.PUBLISHED_BUILDS_KEPT :]
+        == [*earlier, new][-workspace.PUBLISHED_BUILDS_KEPT :]
     )
+    assert workspace.PUBLISHED_BUILDS_KEPT == 3  # the current release and two before
     assert (outside / "keep.txt").read_text("utf-8") == "not the project's"
 
 
