@@ -35,11 +35,11 @@ from pathlib import Path
 from benchmarks import engine_floor, synthetic
 from benchmarks.measure import Measurement, Spread, run_measured
 from benchmarks.spark_bench import measure_spark_build, spark_lines, spark_unavailable
-from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
-from ook_uw_zaak.dbt_build import dbt_build_command, duckdb_target
-from ook_uw_zaak.project_copy import copy_project
-from ook_uw_zaak.releases import current_release
-from ook_uw_zaak.workspace import published_build
+from ook_uw_zaak.dbt.runner import dbt_build_command, duckdb_target
+from ook_uw_zaak.project import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
+from ook_uw_zaak.publish.releases import current_release
+from ook_uw_zaak.publish.workspace import published_build
+from tests.python.support.project_copy import copy_project
 
 DEFAULT_RUNS = 3
 DEFAULT_FACTORS = (1, 1_000)

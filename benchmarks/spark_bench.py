@@ -11,7 +11,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from benchmarks.measure import Measurement, run_measured
-from ook_uw_zaak.dbt_build import dbt_build_command
+from ook_uw_zaak.dbt.runner import dbt_build_command
 
 SPARK_TARGET = "spark"
 # Where the spark target keeps its warehouse, metastore and scratch files.

@@ -9,11 +9,11 @@ import sys
 # subcommand -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": (
-        "ook_uw_zaak.publish",
+        "ook_uw_zaak.publish.duckdb",
         "build and test the warehouse in a scratch file, then publish it atomically",
     ),
     "rollback": (
-        "ook_uw_zaak.rollback",
+        "ook_uw_zaak.publish.rollback",
         "return readers to the previous release (PostgreSQL: --target postgres)",
     ),
     "report": (

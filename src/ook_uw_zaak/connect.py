@@ -11,7 +11,7 @@ own file and its write-ahead log) with `COPY ... TO ... (use_tmp_file false)`.
 Where SQL can run right after opening (this module, the command line, R), the
 local file system is switched off as well, which closes that too. The forms that
 only pass settings (SQLAlchemy URIs and connect_args) cannot do that; there the
-published release being read-only on disk (see releases.py) is what refuses it,
+published release being read-only on disk (see publish/releases.py) is what refuses it,
 for every user but root.
 """
 
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import duckdb
 
-from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
 
 # Settings given when the database is opened (DuckDB accepts them there).
 OPEN_SETTINGS: dict[str, bool] = {

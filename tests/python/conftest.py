@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from ook_uw_zaak import unit_test_record, workspace
-from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
-from ook_uw_zaak.dbt_build import PARSE_CACHE
-from ook_uw_zaak.project_copy import copy_project as copy_project_from
+from ook_uw_zaak.dbt import unit_tests
+from ook_uw_zaak.dbt.runner import PARSE_CACHE
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
+from ook_uw_zaak.publish import workspace
+from support.project_copy import copy_project as copy_project_from
 
 # The session fixtures `postgres_server` (a throwaway PostgreSQL server) and
 # `warehouse` (a database on it with a published release).
-pytest_plugins = ["postgres_server", "postgres_warehouse"]
+pytest_plugins = ["support.postgres_server", "support.postgres_warehouse"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,7 @@ _shared_build: list[Path] = []
 # How long a worker waits for another worker's shared build.
 BUILD_WAIT_SECONDS = 900
 # What a project built once keeps between builds (build output, in target/).
-BUILD_STATE = (PARSE_CACHE, unit_test_record.RECORD)
+BUILD_STATE = (PARSE_CACHE, unit_tests.RECORD)
 
 
 def copy_project(destination: Path) -> Path:
@@ -138,7 +139,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = root / "built"
     project_dir = folder / "project"
     failed = folder / "failed.txt"
-    # The build's own lock (workspace.py), on a folder all workers share.
+    # The build's own lock (publish/workspace.py), on a folder all workers share.
     with workspace.exclusive_lock(root, BUILD_WAIT_SECONDS, lambda _: None):
         if failed.is_file():
             pytest.fail(failed.read_text(encoding="utf-8"))

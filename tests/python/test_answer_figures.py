@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from answer_figures import (
+from support.answer_figures import (
     ESCANS,
     ESCANS_TOTAL,
     INFO_SESSION_TOTALS,

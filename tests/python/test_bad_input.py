@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from conftest import copy_project, run_build
-from ook_uw_zaak.seed_checks import MAX_SEED_BYTES
-from publish_helpers import (
+from ook_uw_zaak.seeds.checks import MAX_SEED_BYTES
+from support.publish_helpers import (
     PUBLISHED_FILE_NAME,
     kept_build,
     mart_contents,

@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks import bench, synthetic
 from benchmarks.measure import Measurement
 from conftest import REPO_ROOT
-from ook_uw_zaak.seed_checks import check_seeds
+from ook_uw_zaak.seeds.checks import check_seeds
 
 BENCH_TIMEOUT_SECONDS = 600
 

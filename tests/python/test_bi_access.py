@@ -37,8 +37,8 @@ from ook_uw_zaak.connect import (
     sqlalchemy_connect_args,
     sqlalchemy_uri,
 )
-from ook_uw_zaak.releases import make_read_only
-from publish_helpers import sha256
+from ook_uw_zaak.publish.releases import make_read_only
+from support.publish_helpers import sha256
 
 MARTS_SCHEMA = "marts"
 MART_FILES = sorted((REPO_ROOT / "models" / "marts").rglob("*.sql"))

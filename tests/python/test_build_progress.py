@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 
-from ook_uw_zaak.build_progress import BuildProgress, event_text, parse_event
+from ook_uw_zaak.dbt.progress import BuildProgress, event_text, parse_event
 
 
 def _event(name: str, msg: str = "", **data: object) -> str:

@@ -7,7 +7,12 @@ import datetime as dt
 
 import pytest
 
-from engine_marts import RATIO_RELATIVE_TOLERANCE, MartRows, checked_name, compare_mart
+from support.engine_marts import (
+    RATIO_RELATIVE_TOLERANCE,
+    MartRows,
+    checked_name,
+    compare_mart,
+)
 
 COLUMNS = ("province_code", "calendar_year", "sessions", "participants_per_session")
 DUCKDB = MartRows(

@@ -1,4 +1,4 @@
-"""The failure summary (failure_summary.py) always prints within seconds: reading a
+"""The failure summary (outcome.py) always prints within seconds: reading a
 failed test's offending rows again is bounded in time. What it says for each kind of
 failing test is checked by the bad-input builds (test_bad_input.py)."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ook_uw_zaak import failure_summary
+from ook_uw_zaak.dbt import outcome
 
 
 def test_reading_the_offending_rows_is_bounded_in_time(
@@ -19,13 +19,13 @@ def test_reading_the_offending_rows_is_bounded_in_time(
     """A failure summary never runs for minutes: a slow query is interrupted."""
     database = tmp_path / "slow.duckdb"
     duckdb.connect(str(database)).close()
-    monkeypatch.setattr(failure_summary, "QUERY_SECONDS", 0.5)
+    monkeypatch.setattr(outcome, "QUERY_SECONDS", 0.5)
     slow = (
         "select count(*) as n from range(100000000000) as a(i)"
         " where hash(i) = 42 having count(*) >= 0"
     )
     started = time.monotonic()
-    with failure_summary._Reader(database) as reader:
+    with outcome._Reader(database) as reader:
         rows, error = reader.rows(slow)
     assert rows == [] and error is not None
     assert time.monotonic() - started < 30

@@ -18,8 +18,12 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from engine_marts import BuiltProject, differences_from_duckdb, read_postgres_tables
-from postgres_warehouse import (
+from support.engine_marts import (
+    BuiltProject,
+    differences_from_duckdb,
+    read_postgres_tables,
+)
+from support.postgres_warehouse import (
     BI_ROLE,
     DATABASE,
     MARTS,
@@ -96,7 +100,7 @@ def test_every_table_agrees_on_duckdb_and_postgres(
     warehouse: Warehouse, built_warehouse: Path, schema: str, resource_type: str
 ) -> None:
     """Every mart and every seed of the published release, row for row and value
-    for value, against DuckDB's (tests/python/engine_marts.py)."""
+    for value, against DuckDB's (tests/python/support/engine_marts.py)."""
     manifest, run_results = published_artifacts(warehouse.project_dir)
     built = BuiltProject(warehouse.project_dir, manifest, run_results)
     with closing(warehouse.admin()) as admin:

@@ -18,13 +18,13 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from ook_uw_zaak.identifiers import (
+from ook_uw_zaak.publish.identifiers import (
     IDENTIFIER_RULE,
     IdentifierError,
     check_identifier,
     is_identifier,
 )
-from postgres_warehouse import (
+from support.postgres_warehouse import (
     CANARY_ROLE,
     CANARY_SCHEMA,
     Database,

@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg2
 
-from postgres_warehouse import (
+from support.postgres_warehouse import (
     MARTS,
     Warehouse,
     cli_command,

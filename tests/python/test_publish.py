@@ -19,15 +19,15 @@ import duckdb
 import pytest
 
 from conftest import run_build
-from ook_uw_zaak.releases import (
+from ook_uw_zaak.publish.releases import (
     RELEASE_LINK,
     RELEASES_FOLDER,
     current_release,
     publish_release,
     releases,
 )
-from ook_uw_zaak.workspace import PUBLISHED_PREFIX
-from publish_helpers import (
+from ook_uw_zaak.publish.workspace import PUBLISHED_PREFIX
+from support.publish_helpers import (
     EARLIER_RELEASE,
     PUBLISHED_FILE_NAME,
     mart_contents,
@@ -336,7 +336,7 @@ def _no_release_files(release: Path, previous: Path | None) -> None:
 _KILLED_WHILE_PUBLISHING = """
 import os, signal, sys
 from pathlib import Path
-from ook_uw_zaak import releases
+from ook_uw_zaak.publish import releases
 project, scratch, moment = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 def die(*_):
     os.kill(os.getpid(), signal.SIGKILL)

@@ -11,12 +11,12 @@ import subprocess
 from pathlib import Path
 
 from conftest import run_build
-from ook_uw_zaak import workspace
-from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
-from ook_uw_zaak.release.changelog import CHANGELOG_FILE, NOTHING_CHANGED
-from ook_uw_zaak.release.checksums import CHECKSUM_FILE
-from ook_uw_zaak.releases import RELEASE_LINK, RELEASES_FOLDER, remove_tree
-from publish_helpers import output_of
+from ook_uw_zaak.opendata.changelog import CHANGELOG_FILE, NOTHING_CHANGED
+from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
+from ook_uw_zaak.publish import workspace
+from ook_uw_zaak.publish.releases import RELEASE_LINK, RELEASES_FOLDER, remove_tree
+from support.publish_helpers import output_of
 
 
 def with_published_release(project_dir: Path, built_warehouse: Path) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ook_uw_zaak.failure_summary import cell_matches, line_ranges
-from ook_uw_zaak.seed_checks import MAX_PROBLEMS_PER_FILE, MAX_SEED_BYTES, check_seeds
-from ook_uw_zaak.seed_csv import visible
+from ook_uw_zaak.dbt.outcome import cell_matches, line_ranges
+from ook_uw_zaak.seeds.checks import MAX_PROBLEMS_PER_FILE, MAX_SEED_BYTES, check_seeds
+from ook_uw_zaak.seeds.reader import visible
 
 SEEDS_YAML = """
 version: 2

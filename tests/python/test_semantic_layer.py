@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from answer_figures import (
+from conftest import PUBLISHED_FILE_NAME, copy_project
+from support.answer_figures import (
     ESCANS,
     ESCANS_TOTAL,
     INFO_SESSION_TOTALS,
     INFO_SESSIONS,
     WEBSITE_VISITORS_TOTAL,
 )
-from conftest import PUBLISHED_FILE_NAME, copy_project
 
 DBT = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 MF = "from dbt_metricflow.cli.main import cli; cli()"

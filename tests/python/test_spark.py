@@ -7,8 +7,8 @@ every seed, model, data test and unit test. Before it, in the same Python proces
 and the same Spark (spark_builds.py), a copy whose dim_province breaks its
 contract must fail its build. Then every mart and seed is compared
 with DuckDB's (the published file of `built_warehouse`), row for row and value for
-value (tests/python/engine_marts.py); test_postgres.py compares PostgreSQL's with
-DuckDB's the same way, so the three engines agree.
+value (tests/python/support/engine_marts.py); test_postgres.py compares
+PostgreSQL's with DuckDB's the same way, so the three engines agree.
 
 Skipped, with one line that says how to install it, where Java is missing.
 """
@@ -26,9 +26,13 @@ from pathlib import Path
 
 import pytest
 
-import spark_builds
 from conftest import copy_project
-from engine_marts import BuiltProject, differences_from_duckdb, read_spark_tables
+from support import spark_builds
+from support.engine_marts import (
+    BuiltProject,
+    differences_from_duckdb,
+    read_spark_tables,
+)
 
 # What `dbt build` runs and must pass: seeds, models, data and unit tests, hooks.
 CHECKED_RESOURCE_TYPES = ("seed", "model", "test", "unit_test", "operation")

@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.measure import Measurement
 from benchmarks.spark_bench import spark_build_command, spark_lines
 from conftest import REPO_ROOT
-from ook_uw_zaak.dbt_build import dbt_build_command
+from ook_uw_zaak.dbt.runner import dbt_build_command
 
 
 def _measurement(seconds: float) -> Measurement:

@@ -1,5 +1,5 @@
 """The publishing build runs dbt's unit tests again exactly when something they
-depend on changed (unit_test_record.py): the SQL, the YAML, dbt's version; never for
+depend on changed (unit_tests.py): the SQL, the YAML, dbt's version; never for
 a change in the seeds' figures alone."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import copy_project, run_build
-from ook_uw_zaak import unit_test_record
-from publish_helpers import output_of
+from ook_uw_zaak.dbt import unit_tests
+from support.publish_helpers import output_of
 
 SKIPPED = "The unit tests passed on this very SQL before"
 MONTHS_MACRO = "macros/months_in_period.sql"
@@ -17,13 +17,13 @@ MONTHS_MACRO = "macros/months_in_period.sql"
 def _fingerprint_after(project_dir: Path, path: str, change: str) -> str:
     file = project_dir / path
     file.write_text(file.read_text(encoding="utf-8") + change, encoding="utf-8")
-    return unit_test_record.fingerprint(project_dir)
+    return unit_tests.fingerprint(project_dir)
 
 
 def test_only_the_logic_changes_the_fingerprint(tmp_path: Path) -> None:
     project_dir = copy_project(tmp_path / "project")
-    first = unit_test_record.fingerprint(project_dir)
-    assert unit_test_record.fingerprint(project_dir) == first
+    first = unit_tests.fingerprint(project_dir)
+    assert unit_tests.fingerprint(project_dir) == first
     # The seeds' figures are not what the unit tests read.
     seed = "seeds/answer/answer_info_sessions.csv"
     assert _fingerprint_after(project_dir, seed, "ANT,2020,1,2,2\n") == first
@@ -42,16 +42,16 @@ def test_only_the_logic_changes_the_fingerprint(tmp_path: Path) -> None:
 
 
 def test_the_record_holds_only_for_the_same_logic(tmp_path: Path) -> None:
-    assert not unit_test_record.passed_before(tmp_path, "abc")  # no record
+    assert not unit_tests.passed_before(tmp_path, "abc")  # no record
     # A link planted at the record's name is replaced, not written through.
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("untouched\n")
-    (tmp_path / unit_test_record.RECORD).parent.mkdir()
-    (tmp_path / unit_test_record.RECORD).symlink_to(elsewhere)
-    unit_test_record.record_passed(tmp_path, "abc")
+    (tmp_path / unit_tests.RECORD).parent.mkdir()
+    (tmp_path / unit_tests.RECORD).symlink_to(elsewhere)
+    unit_tests.record_passed(tmp_path, "abc")
     assert elsewhere.read_text() == "untouched\n"
-    assert unit_test_record.passed_before(tmp_path, "abc")
-    assert not unit_test_record.passed_before(tmp_path, "abd")
+    assert unit_tests.passed_before(tmp_path, "abc")
+    assert not unit_tests.passed_before(tmp_path, "abd")
 
 
 def test_changed_sql_runs_the_unit_tests_again_and_a_failure_stops_the_build(
@@ -60,8 +60,8 @@ def test_changed_sql_runs_the_unit_tests_again_and_a_failure_stops_the_build(
     """The copy has the record of the shared build (as a project built once
     has): with its SQL unchanged, the unit tests would be skipped. A changed macro
     brings them back, and the one that no longer holds fails the build."""
-    current = unit_test_record.fingerprint(project_copy)
-    assert unit_test_record.passed_before(project_copy, current)
+    current = unit_tests.fingerprint(project_copy)
+    assert unit_tests.passed_before(project_copy, current)
     macro = project_copy / MONTHS_MACRO
     text = macro.read_text(encoding="utf-8")
     assert "+ 1 as integer" in text, "months_in_period changed: update this test"
@@ -76,6 +76,6 @@ def test_changed_sql_runs_the_unit_tests_again_and_a_failure_stops_the_build(
         "the unit test 'periods_get_their_months_and_reported_year' of model "
         "'stg_answer__escans' failed"
     ) in output, output[-4000:]
-    assert not unit_test_record.passed_before(
-        project_copy, unit_test_record.fingerprint(project_copy)
+    assert not unit_tests.passed_before(
+        project_copy, unit_tests.fingerprint(project_copy)
     )

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
+from ook_uw_zaak.opendata.names import REPORT_FOLDER, PageLinks, ReleaseLinks
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
 from ook_uw_zaak.report.i18n import LANGUAGES
 from ook_uw_zaak.report.pages import render_index, report_chunks
 from ook_uw_zaak.report.queries import Marts, read_marts
-from ook_uw_zaak.report.release_files import REPORT_FOLDER, PageLinks, ReleaseLinks
 
 INDEX_FILE_NAME = "index.html"
 

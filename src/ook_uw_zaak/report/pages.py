@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
+from ook_uw_zaak.opendata.names import (
+    CSV_FOLDER,
+    PARQUET_FOLDER,
+    REPORT_FOLDER,
+    PageLinks,
+)
 from ook_uw_zaak.report import queries
 from ook_uw_zaak.report.figures import (
     Words,
@@ -16,12 +22,6 @@ from ook_uw_zaak.report.figures import (
 )
 from ook_uw_zaak.report.i18n import LANGUAGES, Formats, environment, translations
 from ook_uw_zaak.report.queries import Marts
-from ook_uw_zaak.report.release_files import (
-    CSV_FOLDER,
-    PARQUET_FOLDER,
-    REPORT_FOLDER,
-    PageLinks,
-)
 
 REPORT_TEMPLATE = "report.html.j2"
 INDEX_TEMPLATE = "index.html.j2"

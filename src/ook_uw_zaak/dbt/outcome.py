@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from ook_uw_zaak.seed_csv import (
+from ook_uw_zaak.seeds.reader import (
     CsvContent,
     CsvDecodeError,
     find_seeds,

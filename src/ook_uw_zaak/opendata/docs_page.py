@@ -1,13 +1,13 @@
 """docs/index.html: dbt's documentation site as one static page, which the build's
 dbt process writes (`dbt docs generate --static`) from the manifest it built with,
-against the database it built (dbt_session.py)."""
+against the database it built (dbt/session.py)."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from ook_uw_zaak.dbt_session import DOCS_PAGE_NAME
+from ook_uw_zaak.dbt.session import DOCS_PAGE_NAME
 
 DOCS_PAGE = Path("docs") / "index.html"
 

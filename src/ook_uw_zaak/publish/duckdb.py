@@ -1,17 +1,17 @@
 """`ook-uw-zaak build`: build and test the warehouse in a scratch folder, and publish
 it as a new release only when every step passed.
 
-1. check the seed CSV files (seed_checks.py); on a problem, stop before dbt runs;
-2. run `dbt build` into .publish/build-<stamp>/ook_uw_zaak.duckdb (dbt_build.py),
+1. check the seed CSV files (seeds/checks.py); on a problem, stop before dbt runs;
+2. run `dbt build` into .publish/build-<stamp>/ook_uw_zaak.duckdb (dbt/runner.py),
    with the unit tests unless they passed before on the same SQL
-   (unit_test_record.py);
+   (dbt/unit_tests.py);
 3. if any step failed: keep the build as .publish/failed-<stamp>/, print what
-   failed and what to fix (failure_summary.py), exit 1;
+   failed and what to fix (dbt/outcome.py), exit 1;
 4. else write a copy in DuckDB 1.1's storage format into a scratch release folder,
    check it, let the release files be written beside it (write_release_files), and
    publish the release by swapping the `release` link in one atomic rename
-   (releases.py); keep the build's dbt artifacts, without its scratch database, as
-   .publish/published-<release id>/ (workspace.py).
+   (publish/releases.py); keep the build's dbt artifacts, without its scratch
+   database, as .publish/published-<release id>/ (publish/workspace.py).
 
 Nothing published is ever opened for writing: a reader keeps the release it
 opened, a build killed at any moment leaves the published release as it was, and a
@@ -26,28 +26,29 @@ import functools
 import sys
 from pathlib import Path
 
-from ook_uw_zaak import postgres_publish, unit_test_record, workspace
-from ook_uw_zaak.constants import (
+from ook_uw_zaak.dbt import unit_tests
+from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
+from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_build
+from ook_uw_zaak.opendata import write_release
+from ook_uw_zaak.project import (
     CATALOG,
     OLDEST_READER,
     POSTGRES_TARGET,
     PUBLISH_FOLDER,
     PUBLISHED_FILE_NAME,
 )
-from ook_uw_zaak.dbt_build import OUTPUT_FILE, output_tail, run_dbt_build
-from ook_uw_zaak.disk_space import (
+from ook_uw_zaak.publish import postgres, workspace
+from ook_uw_zaak.publish.disk_space import (
     dbt_ran_out_of_space,
     disk_full_message,
     disk_space_problem,
     means_full_disk,
 )
-from ook_uw_zaak.duckdb_file import (
+from ook_uw_zaak.publish.duckdb_file import (
     check_same_content,
     write_compatible_copy,
 )
-from ook_uw_zaak.failure_summary import Outcome, read_outcome
-from ook_uw_zaak.release import write_release
-from ook_uw_zaak.releases import (
+from ook_uw_zaak.publish.releases import (
     RELEASE_LINK,
     RELEASES_FOLDER,
     Published,
@@ -57,8 +58,8 @@ from ook_uw_zaak.releases import (
     remove_tree,
     stable_name_problem,
 )
-from ook_uw_zaak.seed_checks import refuse_bad_seeds
-from ook_uw_zaak.seed_csv import relative
+from ook_uw_zaak.seeds.checks import refuse_bad_seeds
+from ook_uw_zaak.seeds.reader import relative
 
 # Write-ahead logs found beside the stable name are moved here.
 STALE_LOGS_FOLDER = "stale-logs"
@@ -83,9 +84,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("duckdb", POSTGRES_TARGET),
         default="duckdb",
         help="where to publish: the DuckDB file (default) or the PostgreSQL database "
-        "of the PG* variables (see postgres_publish.py)",
+        "of the PG* variables (see postgres.py)",
     )
-    postgres_publish.add_arguments(parser)
+    postgres.add_arguments(parser)
 
 
 def say(message: str) -> None:
@@ -104,7 +105,7 @@ def unchanged(published: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     if args.target == POSTGRES_TARGET:
-        return postgres_publish.run(args)
+        return postgres.run(args)
     project_dir: Path = args.project_dir.resolve()
     if not (project_dir / "dbt_project.yml").is_file():
         complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
@@ -144,7 +145,7 @@ def write_release_files(dbt_target: Path, release: Path, previous: Path | None) 
     at the first release). Whatever it writes into `release` is published with
     the database, read-only; an exception stops publishing and nothing changes.
     It writes the open-data release (CSV, Parquet, Excel, data package, DCAT,
-    licence, citation, changelog, docs, report pages, checksums: ook_uw_zaak.release).
+    licence, citation, changelog, docs, report pages, checksums: ook_uw_zaak.opendata).
     """
     write_release(
         release / PUBLISHED_FILE_NAME, release, previous, dbt_target=dbt_target
@@ -175,8 +176,8 @@ def _build_and_publish(
         "2/4 Building and testing the warehouse with dbt in a scratch file "
         f"({relative(database, project_dir)}); this takes a little while..."
     )
-    logic = unit_test_record.fingerprint(project_dir)
-    skip_unit_tests = unit_test_record.passed_before(project_dir, logic)
+    logic = unit_tests.fingerprint(project_dir)
+    skip_unit_tests = unit_tests.passed_before(project_dir, logic)
     if skip_unit_tests:
         say(
             "    The unit tests passed on this very SQL before, and nothing they "
@@ -205,7 +206,7 @@ def _build_and_publish(
         return 1
     say(f"    All {outcome.passed} steps passed.")
     if not skip_unit_tests:
-        unit_test_record.record_passed(project_dir, logic)
+        unit_tests.record_passed(project_dir, logic)
 
     scratch_release = build_folder / RELEASES_FOLDER / new_release_id()
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.release.contents import Mart
+from ook_uw_zaak.opendata.contents import Mart
 
 CSV_FOLDER = Path("data") / "csv"
 PARQUET_FOLDER = Path("data") / "parquet"

@@ -1,6 +1,6 @@
 """Run `dbt build` (seeds, models, data tests, unit tests) into a scratch DuckDB file,
 and, when it passed, write dbt's documentation page from the same run
-(dbt_session.py).
+(dbt/session.py).
 
 dbt runs in a subprocess, not in-process through dbtRunner, because:
 - dbt-duckdb keeps its DuckDB connection open in the process that ran dbt, so the
@@ -8,7 +8,8 @@ dbt runs in a subprocess, not in-process through dbtRunner, because:
   dbt process ends, DuckDB closes and checkpoints the file;
 - dbt's global state (flags, adapters, logging) stays out of our process;
 - the subprocess inherits the build lock, so a build killed while dbt still runs
-  keeps the next build waiting until that dbt process is gone (see workspace.py).
+  keeps the next build waiting until that dbt process is gone
+  (see publish/workspace.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Any
 
 import yaml
 
-from ook_uw_zaak.build_progress import BuildProgress, event_text, parse_event
-from ook_uw_zaak.constants import DUCKDB_PATH_VARIABLE, PUBLISH_FOLDER
+from ook_uw_zaak.dbt.progress import BuildProgress, event_text, parse_event
+from ook_uw_zaak.project import DUCKDB_PATH_VARIABLE, PUBLISH_FOLDER
 
 OUTPUT_FILE = "dbt-output.txt"
 
@@ -81,7 +82,7 @@ def dbt_flags(project_dir: Path, output_dir: Path) -> list[str]:
         _relative_to(output_dir / "logs", project_dir),
         "--no-use-colors",
         # One JSON object a line: the progress and the benchmark read dbt's events,
-        # never its English text (build_progress.py).
+        # never its English text (dbt/progress.py).
         "--log-format",
         "json",
     ]
@@ -108,12 +109,12 @@ def publishing_command(
     project_dir: Path, output_dir: Path, skip_unit_tests: bool = False
 ) -> list[str]:
     """The publishing build's dbt process: `dbt build`, then the documentation
-    page, from one parse (dbt_session.py); without the unit tests when they passed
-    before on the same SQL (unit_test_record.py)."""
+    page, from one parse (dbt/session.py); without the unit tests when they passed
+    before on the same SQL (dbt/unit_tests.py)."""
     command = [
         sys.executable,
         "-m",
-        "ook_uw_zaak.dbt_session",
+        "ook_uw_zaak.dbt.session",
         *dbt_flags(project_dir, output_dir),
     ]
     if skip_unit_tests:
@@ -143,7 +144,7 @@ def run_dbt_build(
     passed the documentation page, static_index.html) go to build_folder/target and
     its log to build_folder/logs; what dbt prints (its JSON events, in words) goes
     to build_folder/dbt-output.txt, and to the terminal as well when `show_output` is
-    set; otherwise the terminal shows how far the build is (build_progress.py).
+    set; otherwise the terminal shows how far the build is (dbt/progress.py).
     """
     command = publishing_command(project_dir, build_folder, skip_unit_tests)
     cache = project_dir / PARSE_CACHE

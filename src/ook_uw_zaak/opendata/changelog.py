@@ -9,9 +9,9 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ook_uw_zaak.release.contents import Mart
-from ook_uw_zaak.release.metadata import RELEASE_FILE
-from ook_uw_zaak.release.tables import CSV_FOLDER, csv_path
+from ook_uw_zaak.opendata.contents import Mart
+from ook_uw_zaak.opendata.metadata import RELEASE_FILE
+from ook_uw_zaak.opendata.tables import CSV_FOLDER, csv_path
 
 CHANGELOG_FILE = "CHANGELOG.md"
 NOTHING_CHANGED = "Niets gewijzigd. / Nothing changed."

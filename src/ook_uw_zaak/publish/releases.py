@@ -2,7 +2,7 @@
 symbolic link swapped to publish the next:
 
     releases/<release id>/           one folder per release, read-only on disk
-        ook_uw_zaak.duckdb           (and the other release files, see release_files.py)
+        ook_uw_zaak.duckdb           (and the other release files: opendata/names.py)
     release -> releases/<release id> the ONE thing a build changes, by atomic rename
     ook_uw_zaak.duckdb -> release/ook_uw_zaak.duckdb   the stable name, made once
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ook_uw_zaak.constants import PUBLISHED_FILE_NAME, RELEASE_LINK, RELEASES_FOLDER
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME, RELEASE_LINK, RELEASES_FOLDER
 
 __all__ = ["RELEASE_LINK", "RELEASES_FOLDER"]
 # The current release and this many earlier ones are kept; older ones are removed.

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ook_uw_zaak.release.texts import MART_DESCRIPTIONS_NL
+from ook_uw_zaak.opendata.texts import MART_DESCRIPTIONS_NL
 
 RELEASE_EXPOSURE = "open_data_release"
 
@@ -147,8 +147,7 @@ def _primary_key(columns: list[Column], candidates: KeyCandidates) -> tuple[str,
     never_null = [
         column.name
         for column in columns
-        if column.name in unique
-        and (column.required or column.name in not_null_tested)
+        if column.name in unique and (column.required or column.name in not_null_tested)
     ]
     return tuple(never_null[:1])
 
@@ -176,7 +175,11 @@ def _unique_keys(manifest: dict[str, Any]) -> dict[str, KeyCandidates]:
             keys[model] = (True, tuple(arguments["combination_of_columns"]), ())
     for model, columns in unique.items():
         if model not in keys:
-            keys[model] = (False, tuple(sorted(columns)), tuple(not_null.get(model, ())))
+            keys[model] = (
+                False,
+                tuple(sorted(columns)),
+                tuple(not_null.get(model, ())),
+            )
     return keys
 
 

@@ -2,14 +2,14 @@
 publish the warehouse into a PostgreSQL database only when every step passed.
 
 1. validate every name that will reach SQL (PGDATABASE, --bi-role); check the seed
-   CSV files (seed_checks.py); on a problem, stop before anything reaches the server;
+   CSV files (seeds/checks.py); on a problem, stop before anything reaches the server;
 2. take the database's publishing lock (another build waits for it);
 3. `dbt build --target postgres` into scratch schemas <schema>__build_<stamp>_<pid>,
    which no reader may use (macros/generate_schema_name.sql);
 4. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
 5. else check the scratch schemas hold every table and view of the build, grant
    the BI role SELECT on the new marts, and swap the release in, in one transaction
-   (postgres_release.py): current -> <schema>__previous, scratch -> current.
+   (postgres_schemas.py): current -> <schema>__previous, scratch -> current.
 
 Until that transaction commits, readers see the release they saw before, whatever
 happens to the build (a failed test, a lost connection, kill -9).
@@ -32,8 +32,9 @@ from typing import Any
 
 import psycopg2
 
-from ook_uw_zaak import postgres_release, workspace
-from ook_uw_zaak.constants import (
+from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
+from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail
+from ook_uw_zaak.project import (
     BUILD_SUFFIX_PREFIX,
     DEFAULT_BI_ROLE,
     DEFAULT_PG_DATABASE,
@@ -42,10 +43,9 @@ from ook_uw_zaak.constants import (
     PREVIOUS_SUFFIX,
     PUBLISH_FOLDER,
 )
-from ook_uw_zaak.dbt_build import OUTPUT_FILE, output_tail
-from ook_uw_zaak.failure_summary import Outcome, read_outcome
-from ook_uw_zaak.identifiers import IdentifierError, check_identifier
-from ook_uw_zaak.seed_checks import refuse_bad_seeds
+from ook_uw_zaak.publish import postgres_schemas, workspace
+from ook_uw_zaak.publish.identifiers import IdentifierError, check_identifier
+from ook_uw_zaak.seeds.checks import refuse_bad_seeds
 
 # How long a build or rollback waits for another one on the same database.
 LOCK_WAIT_SECONDS = 600.0
@@ -111,7 +111,7 @@ def _publishing_connection(settings: Mapping[str, str], role: str) -> Iterator[A
     another build or rollback holds it), for a reader role that may only read;
     closed, and the lock with it, at the end of the block."""
     with contextlib.closing(_connect(settings)) as connection:
-        postgres_release.take_lock(
+        postgres_schemas.take_lock(
             connection,
             LOCK_WAIT_SECONDS,
             lambda holder: say(
@@ -119,7 +119,7 @@ def _publishing_connection(settings: Mapping[str, str], role: str) -> Iterator[A
                 f" ({holder}); waiting for it..."
             ),
         )
-        postgres_release.check_reader_role(connection, role)
+        postgres_schemas.check_reader_role(connection, role)
         yield connection
 
 
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with _publishing_connection(settings, role) as connection:
             return _build_and_publish(project_dir, connection, role, args)
-    except postgres_release.ReleaseError as error:
+    except postgres_schemas.ReleaseError as error:
         complain(f"\nNothing was published: {error}. {UNCHANGED}")
         return 1
     except psycopg2.Error as error:
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 def _build_and_publish(
     project_dir: Path, connection: Any, role: str, args: argparse.Namespace
 ) -> int:
-    stale = postgres_release.drop_scratch_schemas(connection)
+    stale = postgres_schemas.drop_scratch_schemas(connection)
     if stale:
         say(f"Dropped {len(stale)} scratch schema(s) left by an earlier build.")
     now = datetime.now(UTC)
@@ -189,12 +189,12 @@ def _build_and_publish(
             f"{UNCHANGED}"
         )
         return 1
-    scratch_marts = postgres_release.scratch(MARTS_SCHEMA, suffix)
+    scratch_marts = postgres_schemas.scratch(MARTS_SCHEMA, suffix)
     say(f"4/5 Letting {role} read the new marts (not visible to it until the swap)...")
-    postgres_release.grant_reading(connection, scratch_marts, role)
+    postgres_schemas.grant_reading(connection, scratch_marts, role)
     say("5/5 Publishing: swapping the new release in, in one transaction...")
     label = f"ook_uw_zaak release {release_id} (scratch schemas *__{suffix})"
-    postgres_release.publish(
+    postgres_schemas.publish(
         connection,
         suffix,
         role,
@@ -283,7 +283,7 @@ def _missing_relations(connection: Any, manifest_file: Path) -> list[str]:
             expected.setdefault(node["schema"], set()).add(node["alias"])
     missing = []
     for schema, names in sorted(expected.items()):
-        found = postgres_release.relations(connection, schema)
+        found = postgres_schemas.relations(connection, schema)
         missing += [f"{schema}.{name}" for name in sorted(names - found)]
     return missing
 
@@ -315,14 +315,14 @@ def run_rollback(args: argparse.Namespace) -> int:
         return 2
     try:
         with _publishing_connection(settings, role) as connection:
-            leaving = postgres_release.release_label(connection) or "no release"
-            postgres_release.roll_back(
+            leaving = postgres_schemas.release_label(connection) or "no release"
+            postgres_schemas.roll_back(
                 connection,
                 role,
                 lambda: say("Waiting for readers' queries on the marts to finish..."),
             )
-            now = postgres_release.release_label(connection) or "an unlabelled release"
-    except postgres_release.ReleaseError as error:
+            now = postgres_schemas.release_label(connection) or "an unlabelled release"
+    except postgres_schemas.ReleaseError as error:
         complain(f"Nothing changed: {error}.")
         return 1
     except psycopg2.Error as error:

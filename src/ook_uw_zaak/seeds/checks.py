@@ -20,8 +20,8 @@ from pathlib import Path
 
 import yaml
 
-from ook_uw_zaak.coverage import check_coverage
-from ook_uw_zaak.seed_csv import (
+from ook_uw_zaak.seeds.coverage import check_coverage
+from ook_uw_zaak.seeds.reader import (
     UTF8_BOM,
     CsvContent,
     CsvDecodeError,

@@ -11,7 +11,7 @@ that changes which release readers see.
 One build or rollback at a time: each holds a session-level advisory lock for as
 long as it runs, which the server releases when its connection ends, however the
 process ends (kill -9 included). Every name that reaches SQL is validated (see
-identifiers.py) and quoted as an identifier besides.
+publish/identifiers.py) and quoted as an identifier besides.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from ook_uw_zaak.constants import (
+from ook_uw_zaak.project import (
     BUILD_SUFFIX_PREFIX,
     MARTS_SCHEMA,
     PREVIOUS_SUFFIX,
     RELEASE_SCHEMAS,
 )
-from ook_uw_zaak.identifiers import check_identifier
+from ook_uw_zaak.publish.identifiers import check_identifier
 
 # The key of the advisory lock that publishing builds and rollbacks take, per database.
 LOCK_KEY = int.from_bytes(

@@ -1,5 +1,5 @@
 """The publishing build's dbt process:
-`python -m ook_uw_zaak.dbt_session <dbt flags> [-- <flags of dbt build only>]`.
+`python -m ook_uw_zaak.dbt.session <dbt flags> [-- <flags of dbt build only>]`.
 
 It parses the project once, runs `dbt build` and, when every step passed,
 `dbt docs generate --static` for the release's documentation page, all through

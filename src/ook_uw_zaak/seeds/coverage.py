@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ook_uw_zaak.seed_csv import SeedFile, read, visible
+from ook_uw_zaak.seeds.reader import SeedFile, read, visible
 
 COVERAGE_VAR = "answer_coverage"
 INFO_SESSIONS = "answer_info_sessions"

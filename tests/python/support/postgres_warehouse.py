@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from conftest import copy_project
-from postgres_server import PostgresServer
+from support.postgres_server import PostgresServer
 
 DATABASE = "ook_uw_zaak"
 BI_ROLE = "bi_reader"  # the default of the dbt var bi_role and of --bi-role

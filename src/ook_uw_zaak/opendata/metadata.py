@@ -12,11 +12,11 @@ from typing import Any
 
 import yaml
 
-from ook_uw_zaak.release import texts
-from ook_uw_zaak.release.checksums import sha256_of
-from ook_uw_zaak.release.contents import Mart
-from ook_uw_zaak.release.tables import csv_path, parquet_path
-from ook_uw_zaak.release.workbook import WORKBOOK_FILE
+from ook_uw_zaak.opendata import texts
+from ook_uw_zaak.opendata.checksums import sha256_of
+from ook_uw_zaak.opendata.contents import Mart
+from ook_uw_zaak.opendata.tables import csv_path, parquet_path
+from ook_uw_zaak.opendata.workbook import WORKBOOK_FILE
 
 DATAPACKAGE_FILE = "datapackage.json"
 DCAT_FILE = "dcat.jsonld"
@@ -33,7 +33,7 @@ def write_release_id(release_dir: Path, release_id: str) -> Path:
 
 def write_licence(release_dir: Path) -> Path:
     legal_code = (
-        resources.files("ook_uw_zaak.release")
+        resources.files("ook_uw_zaak.opendata")
         .joinpath("licences", "CC-BY-4.0.txt")
         .read_text(encoding="utf-8")
     )

@@ -14,8 +14,8 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from ook_uw_zaak.release import texts
-from ook_uw_zaak.release.contents import Mart
+from ook_uw_zaak.opendata import texts
+from ook_uw_zaak.opendata.contents import Mart
 
 WORKBOOK_FILE = "ook_uw_zaak.xlsx"
 SHEET_NAME_LIMIT = 31  # Excel's

@@ -24,15 +24,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from ook_uw_zaak.constants import PUBLISH_FOLDER
-from ook_uw_zaak.releases import EARLIER_RELEASES_KEPT, remove_tree
+from ook_uw_zaak.project import PUBLISH_FOLDER
+from ook_uw_zaak.publish.releases import EARLIER_RELEASES_KEPT, remove_tree
 
 LOCK_FILE = "build.lock"
 BUILD_PREFIX = "build-"
 FAILED_PREFIX = "failed-"
 FAILED_BUILDS_KEPT = 5
 PUBLISHED_PREFIX = "published-"
-# As many as releases.py keeps releases: the current one and those before it.
+# As many as publish/releases.py keeps releases: the current one and those before it.
 PUBLISHED_BUILDS_KEPT = EARLIER_RELEASES_KEPT + 1
 
 

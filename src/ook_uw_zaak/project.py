@@ -17,11 +17,11 @@ PUBLISH_FOLDER = ".publish"
 DUCKDB_PATH_VARIABLE = "OOK_UW_ZAAK_DUCKDB_PATH"
 # The published releases: releases/<id>/ook_uw_zaak.duckdb, the `release` link to
 # the published one, and the stable name ook_uw_zaak.duckdb -> release/... (see
-# releases.py).
+# publish/releases.py).
 RELEASES_FOLDER = "releases"
 RELEASE_LINK = "release"
 
-# PostgreSQL (ook-uw-zaak build --target postgres; see postgres_publish.py).
+# PostgreSQL (ook-uw-zaak build --target postgres; see publish/postgres.py).
 # The dbt target of the PostgreSQL server, in profiles.yml.
 POSTGRES_TARGET = "postgres"
 # The schemas of one release, in the order they are swapped; readers use MARTS_SCHEMA.

@@ -11,8 +11,8 @@ import errno
 import shutil
 from pathlib import Path
 
-from ook_uw_zaak.constants import PUBLISHED_FILE_NAME
-from ook_uw_zaak.dbt_build import OUTPUT_FILE
+from ook_uw_zaak.dbt.runner import OUTPUT_FILE
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
 
 # What a build of the published seeds needs at least, and how much it needs per
 # byte of the current release's database (the scratch database and the copy).

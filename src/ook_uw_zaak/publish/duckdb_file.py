@@ -1,5 +1,5 @@
 """Write the published DuckDB file in a storage format old readers can open, and
-check it holds what the build made (releases.py then publishes it)."""
+check it holds what the build made (publish/releases.py then publishes it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.constants import STORAGE_VERSION
+from ook_uw_zaak.project import STORAGE_VERSION
 
 
 class PublishError(RuntimeError):

@@ -19,19 +19,19 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.release.changelog import write_changelog
-from ook_uw_zaak.release.checksums import write_checksums
-from ook_uw_zaak.release.contents import read_marts
-from ook_uw_zaak.release.docs_page import copy_docs_page
-from ook_uw_zaak.release.metadata import (
+from ook_uw_zaak.opendata.changelog import write_changelog
+from ook_uw_zaak.opendata.checksums import write_checksums
+from ook_uw_zaak.opendata.contents import read_marts
+from ook_uw_zaak.opendata.docs_page import copy_docs_page
+from ook_uw_zaak.opendata.metadata import (
     write_citation,
     write_datapackage,
     write_dcat,
     write_licence,
     write_release_id,
 )
-from ook_uw_zaak.release.tables import write_tables
-from ook_uw_zaak.release.workbook import write_workbook
+from ook_uw_zaak.opendata.tables import write_tables
+from ook_uw_zaak.opendata.workbook import write_workbook
 from ook_uw_zaak.report import write_report_pages
 
 

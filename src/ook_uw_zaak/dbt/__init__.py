@@ -1,0 +1,1 @@
+"""Running dbt: the build's process, its progress, its outcome and failure report."""

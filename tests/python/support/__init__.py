@@ -1,0 +1,1 @@
+"""What only the tests (and the benchmark) use: project copies, servers, figures."""
