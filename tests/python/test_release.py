@@ -25,13 +25,13 @@ import pytest
 import yaml
 
 from ook_uw_zaak.dbt.session import DOCS_PAGE_NAME
-from ook_uw_zaak.opendata import write_release
 from ook_uw_zaak.opendata.changelog import CHANGELOG_FILE, NOTHING_CHANGED
 from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
 from ook_uw_zaak.opendata.contents import Mart, read_marts
 from ook_uw_zaak.opendata.docs_page import DocsError
 from ook_uw_zaak.opendata.texts import LICENCE_FILE, README_SHEET
 from ook_uw_zaak.opendata.workbook import WORKBOOK_FILE, sheet_names
+from ook_uw_zaak.opendata.writer import write_release
 from ook_uw_zaak.publish import workspace
 from ook_uw_zaak.publish.releases import current_release
 

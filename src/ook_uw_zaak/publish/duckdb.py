@@ -29,7 +29,7 @@ from pathlib import Path
 from ook_uw_zaak.dbt import unit_tests
 from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
 from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_build
-from ook_uw_zaak.opendata import write_release
+from ook_uw_zaak.opendata.writer import write_release
 from ook_uw_zaak.project import (
     CATALOG,
     OLDEST_READER,
