@@ -15,14 +15,29 @@ RUN := $(UV) run --frozen --no-sync
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(VENV)/.synced: pyproject.toml uv.lock
+# uv itself, into the environment, when it is not on the machine; `uv sync` then
+# replaces it with the version pinned in uv.lock.
+define bootstrap_uv
 	@if [ ! -x "$(UV)" ]; then \
 		echo "uv is not on this machine: installing uv $(UV_BOOTSTRAP_VERSION) into $(VENV)"; \
 		$(PYTHON) -m venv $(VENV) && \
 		$(VENV)/bin/python -m pip install --quiet "uv==$(UV_BOOTSTRAP_VERSION)"; \
 	fi
-	$(UV) sync --frozen --extra spark --extra spark-cluster
+endef
+
+# What building and reading the DuckDB file needs, and no more (no Spark, no test
+# tools). --inexact keeps what `make test` added, so the two never undo each other.
+$(VENV)/.synced: pyproject.toml uv.lock
+	$(bootstrap_uv)
+	$(UV) sync --frozen --no-default-groups --inexact
 	@touch $@
+
+# Everything: the test and lint tools, and the Spark target (in-process and on a
+# cluster) that the tests build too.
+$(VENV)/.synced-all: pyproject.toml uv.lock
+	$(bootstrap_uv)
+	$(UV) sync --frozen --extra spark --extra spark-cluster
+	@touch $@ $(VENV)/.synced
 
 # The project's own bytecode. uv compiles the environment's packages at install
 # (compile-bytecode in pyproject.toml), but the project itself is installed
@@ -34,9 +49,10 @@ BYTECODE := $(RUN) python -m compileall -q src benchmarks tests/python
 # (the database of the PG* variables): make build TARGET=postgres
 TARGET ?= duckdb
 
+# FORCE=1 builds a new release even when nothing changed since the published one.
 build: $(VENV)/.synced  ## build, test and publish the warehouse (TARGET=duckdb or postgres)
 	@$(BYTECODE)
-	$(RUN) ook-uw-zaak build --target $(TARGET)
+	$(RUN) ook-uw-zaak build --target $(TARGET) $(if $(FORCE),--force)
 
 report: $(VENV)/.synced  ## write the report (Dutch and English) and its index page into reports/
 	$(RUN) ook-uw-zaak report
@@ -50,13 +66,13 @@ translations: $(VENV)/.synced  ## after changing the report's words: add them to
 		--no-fuzzy-matching --ignore-obsolete --width 88
 	@echo "Now translate every empty msgstr in $(REPORT_DIR)/locale/nl/LC_MESSAGES/messages.po"
 
-bench: $(VENV)/.synced  ## benchmark the build (figures printed, nothing asserted)
+bench: $(VENV)/.synced-all  ## benchmark the build (figures printed, nothing asserted)
 	@$(BYTECODE)
 	$(RUN) python -m benchmarks.bench
 
 # Lint runs beside pytest (whose workers leave part of the cores idle while they
 # wait on PostgreSQL and Spark); its output is printed after pytest's.
-test: $(VENV)/.synced  ## run every check: lint beside pytest (its shared build runs every dbt test)
+test: $(VENV)/.synced-all  ## run every check: lint beside pytest (its shared build runs every dbt test)
 	@started=$$(date +%s); lint_output=$$(mktemp); \
 	$(MAKE) --no-print-directory lint > "$$lint_output" 2>&1 & lint=$$!; \
 	$(MAKE) --no-print-directory pytest; pytest_status=$$?; \
@@ -66,17 +82,17 @@ test: $(VENV)/.synced  ## run every check: lint beside pytest (its shared build 
 	echo "make test took $$(( $$(date +%s) - started )) s"; \
 	[ $$lint_status -eq 0 ] && [ $$pytest_status -eq 0 ]
 
-lint: $(VENV)/.synced  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
+lint: $(VENV)/.synced-all  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
 	$(RUN) sqlfluff lint models analyses tests/staging tests/marts
 	$(RUN) dbt-score lint --run-dbt-parse
 	$(RUN) ruff check src tests/python benchmarks
 	$(RUN) ruff format --check src tests/python benchmarks
 
-dbt-test: $(VENV)/.synced  ## dbt build (seeds, models, data and unit tests) into a scratch file
+dbt-test: $(VENV)/.synced-all  ## dbt build (seeds, models, data and unit tests) into a scratch file
 	@mkdir -p target
 	OOK_UW_ZAAK_DUCKDB_PATH=target/make_test.duckdb $(RUN) dbt build --fail-fast
 
-pytest: $(VENV)/.synced  ## the Python tests (they build the warehouse in temporary copies)
+pytest: $(VENV)/.synced-all  ## the Python tests (they build the warehouse in temporary copies)
 	@$(BYTECODE)
 	$(RUN) pytest
 

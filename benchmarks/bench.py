@@ -13,7 +13,8 @@ this machine and printed; nothing is asserted. Three comparisons:
 Every build runs in a temporary copy of the project, never in the project itself;
 the copies are removed at the end. Each run of the publishing build starts in a
 fresh copy, so dbt parses the project in full (a developer's tree keeps a parse
-cache between builds: the "rebuild" lines show that case). dbt's phases are timed
+cache between builds: the "rebuild" lines show that case, forced, since a build
+that changes nothing publishes nothing: the "nothing changed" lines time that). dbt's phases are timed
 from its JSON log events (`--log-format json`), not from its English text.
 """
 
@@ -128,12 +129,12 @@ def _checked(measurement: Measurement, what: str) -> Measurement:
     return measurement
 
 
-def publishing_build(project_dir: Path) -> Measurement:
+def publishing_build(project_dir: Path, *options: str) -> Measurement:
     """`ook-uw-zaak build` in a project copy, as `make build` runs it once the
     environment exists."""
     return _checked(
         run_measured(
-            [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+            [sys.executable, "-m", "ook_uw_zaak.cli", "build", *options],
             cwd=project_dir,
             env=clean_environment(),
         ),
@@ -193,6 +194,7 @@ def floor_build(folder: Path) -> Measurement:
 class FloorRun:
     build: Measurement
     floor: Measurement
+    unchanged: Measurement  # the same build again: nothing changed, nothing built
     rebuild: Measurement | None = None  # not measured with --quick
     floor_rebuild: Measurement | None = None
 
@@ -398,11 +400,25 @@ def render_report(
             f"target at most {MAX_FLOOR_RATIO}x: {_verdict(ratio <= MAX_FLOOR_RATIO)}",
         )
     )
+    unchanged = [r.unchanged for r in floor_runs]
+    lines.append(_row("build with nothing changed (reused)", *_build_cells(unchanged)))
+    unchanged_ratio = _median([b.wall_seconds for b in unchanged]) / _median(
+        [r.floor.wall_seconds for r in floor_runs]
+    )
+    lines.append(
+        _row(
+            "ratio nothing-changed build / dbt floor",
+            f"{unchanged_ratio:.2f}x",
+            f"target at most 1x: {_verdict(unchanged_ratio <= 1)}",
+        )
+    )
     rebuilds = [r.rebuild for r in floor_runs if r.rebuild is not None]
     floor_rebuilds = [r.floor_rebuild for r in floor_runs if r.floor_rebuild]
     if rebuilds and floor_rebuilds:
         lines.append(
-            _row("rebuild in the same copy (parse cache)", *_build_cells(rebuilds))
+            _row(
+                "forced rebuild in the same copy (parse cache)", *_build_cells(rebuilds)
+            )
         )
         lines.append(
             _row("dbt floor, rebuild (parse cache)", *_build_cells(floor_rebuilds))
@@ -555,11 +571,13 @@ def benchmark(
         build = publishing_build(copy)
         floor_dir = write_floor_project(here / "floor", threads)
         floor = floor_build(floor_dir)
+        unchanged = publishing_build(copy)
         if quick:
-            floor_runs.append(FloorRun(build, floor))
+            floor_runs.append(FloorRun(build, floor, unchanged))
         else:
-            rebuild, floor_rebuild = publishing_build(copy), floor_build(floor_dir)
-            floor_runs.append(FloorRun(build, floor, rebuild, floor_rebuild))
+            rebuild = publishing_build(copy, "--force")
+            floor_rebuild = floor_build(floor_dir)
+            floor_runs.append(FloorRun(build, floor, unchanged, rebuild, floor_rebuild))
         if 1 in sizes:
             sizes[1].builds.append(build)  # the published rows: this same build
             sizes[1].rows_by_file = synthetic.seed_rows(copy)

@@ -104,11 +104,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return SharedFixtureScheduling(config, log)
 
 
-def run_build(project_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_build(project_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
     """Run the publishing build (`ook-uw-zaak build`) in a project copy."""
     env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
     return subprocess.run(
-        [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+        [sys.executable, "-m", "ook_uw_zaak.cli", "build", *options],
         cwd=project_dir,
         env=env,
         capture_output=True,

@@ -103,6 +103,8 @@ REPORT_LINES = [
     rf"  full build \(make build\), fresh copy +{_BUILD}",
     rf"  dbt floor, one `select 1` model +{_BUILD}",
     rf"  ratio full build / dbt floor +[\d.]+x  {_VERDICT}",
+    rf"  build with nothing changed \(reused\) +{_BUILD}",
+    rf"  ratio nothing-changed build / dbt floor +[\d.]+x  {_VERDICT}",
     r"  rebuilds \(parse cache\) +not measured \(--quick\)",
     r"  full build, by step \(median\) +start-up [\d.]+ s; pre-flight .* s",
     r"  dbt build, whole process +not measured \(--quick: the nodes of the "

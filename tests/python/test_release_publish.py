@@ -14,8 +14,13 @@ from conftest import run_build
 from ook_uw_zaak.opendata.changelog import CHANGELOG_FILE, NOTHING_CHANGED
 from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
 from ook_uw_zaak.project import PUBLISHED_FILE_NAME
-from ook_uw_zaak.publish import workspace
-from ook_uw_zaak.publish.releases import RELEASE_LINK, RELEASES_FOLDER, remove_tree
+from ook_uw_zaak.publish import reuse, workspace
+from ook_uw_zaak.publish.releases import (
+    RELEASE_LINK,
+    RELEASES_FOLDER,
+    current_release,
+    remove_tree,
+)
 from support.publish_helpers import output_of
 
 
@@ -172,3 +177,70 @@ def test_failed_builds_leave_the_previous_release_byte_identical(
     assert result.returncode == 1, output_of(result)
     assert "open_data_release" in output_of(result)
     assert snapshot(project_copy) == before
+
+
+def test_a_build_that_changes_nothing_publishes_nothing(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    """Same inputs as the published release: nothing is built, the release stays.
+    A damaged release is rebuilt, saying why; --force always builds."""
+    release = with_published_release(project_copy, built_warehouse)
+    recorded = (
+        workspace.published_build(built_warehouse.parent, release.name)
+        / reuse.INPUTS_FILE
+    )
+    kept = workspace.published_build(project_copy, release.name)
+    kept.mkdir(parents=True)
+    shutil.copy(recorded, kept)
+    before = snapshot(project_copy)
+
+    result = run_build(project_copy)
+    assert result.returncode == 0, output_of(result)
+    assert f"Nothing changed since release {release.name}" in result.stdout
+    assert "nothing was built" in result.stdout
+    assert snapshot(project_copy) == before
+
+    # A release file changed after publishing: the release is not reused.
+    changelog = release / "CHANGELOG.md"
+    changelog.chmod(0o644)
+    changelog.write_text(changelog.read_text("utf-8") + "\nforged\n", "utf-8")
+    result = run_build(project_copy)
+    assert result.returncode == 0, output_of(result)
+    assert (
+        f"Nothing changed since release {release.name}, but its file CHANGELOG.md "
+        "no longer matches SHA256SUMS: building a new release."
+    ) in result.stdout
+    rebuilt = current_release(project_copy)
+    assert rebuilt is not None and rebuilt.name != release.name
+    assert sha256sum_check(rebuilt).returncode == 0
+
+    # The new release recorded its inputs: the next build reuses it ...
+    result = run_build(project_copy)
+    assert f"Nothing changed since release {rebuilt.name}" in result.stdout
+    # ... unless forced.
+    result = run_build(project_copy, "--force")
+    assert result.returncode == 0, output_of(result)
+    forced = current_release(project_copy)
+    assert forced is not None and forced.name not in (release.name, rebuilt.name)
+
+
+def test_the_inputs_fingerprint_follows_what_a_release_is_made_from(
+    project_copy: Path,
+) -> None:
+    first = reuse.inputs_fingerprint(project_copy)
+    # Build output and releases are not inputs.
+    (project_copy / "target").mkdir(exist_ok=True)
+    (project_copy / "target" / "scratch.txt").write_text("x", "utf-8")
+    assert reuse.inputs_fingerprint(project_copy) == first
+    # A seed's figure, a source document and an analysis are.
+    for name in (
+        "seeds/answer/answer_info_sessions.csv",
+        "docs/source/parliamentary_answer.txt",
+        "analyses/q3_escans_by_period.sql",
+    ):
+        path = project_copy / name
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n")
+        assert reuse.inputs_fingerprint(project_copy) != first, name
+        path.write_bytes(original)
+    assert reuse.inputs_fingerprint(project_copy) == first

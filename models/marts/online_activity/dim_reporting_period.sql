@@ -21,4 +21,6 @@ final as (
     from periods
 )
 
+-- In the order of time, for readers of the table itself (dbt show, a BI tool).
 select * from final
+order by period_start_date

@@ -66,4 +66,6 @@ final as (
     from with_windows
 )
 
+-- In the order of time, for readers of the table itself (dbt show, a BI tool).
 select * from final
+order by period_start_date

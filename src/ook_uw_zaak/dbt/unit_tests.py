@@ -14,10 +14,10 @@ changes, not on every production run.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from importlib.metadata import version
 from pathlib import Path
+
+from ook_uw_zaak import files
 
 # Next to dbt's parse cache of the publishing build: build output, like it.
 RECORD = Path("target") / "publish_unit_tests_passed.txt"
@@ -34,17 +34,7 @@ _PACKAGES = ("dbt-core", "dbt-duckdb", "duckdb")
 
 def fingerprint(project_dir: Path) -> str:
     """A hash of everything the unit tests' outcome depends on."""
-    digest = hashlib.sha256()
-    for package in _PACKAGES:
-        digest.update(f"{package}=={version(package)}\n".encode())
-    paths = [project_dir / name for name in _FILES]
-    for folder, patterns in _FOLDERS.items():
-        for pattern in patterns:
-            paths += (project_dir / folder).rglob(pattern)
-    for path in sorted(p for p in paths if p.is_file()):
-        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return files.fingerprint(project_dir, _FILES, _FOLDERS, _PACKAGES)
 
 
 def passed_before(project_dir: Path, current: str) -> bool:

@@ -1,6 +1,8 @@
 """`ook-uw-zaak build`: build and test the warehouse in a scratch folder, and publish
 it as a new release only when every step passed.
 
+0. when nothing changed since the published release and it is intact, say so and
+   stop: nothing is built (publish/reuse.py; --force builds anyway);
 1. check the seed CSV files (seeds/checks.py); on a problem, stop before dbt runs;
 2. run `dbt build` into .publish/build-<stamp>/ook_uw_zaak.duckdb (dbt/runner.py),
    with the unit tests unless they passed before on the same SQL
@@ -37,7 +39,7 @@ from ook_uw_zaak.project import (
     PUBLISH_FOLDER,
     PUBLISHED_FILE_NAME,
 )
-from ook_uw_zaak.publish import postgres, workspace
+from ook_uw_zaak.publish import postgres, reuse, workspace
 from ook_uw_zaak.publish.disk_space import (
     dbt_ran_out_of_space,
     disk_full_message,
@@ -78,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--show-dbt-output",
         action="store_true",
         help="show what dbt prints while it runs (it is always saved with the build)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="build and publish a new release even when nothing changed since the "
+        "published one",
     )
     parser.add_argument(
         "--target",
@@ -159,9 +167,26 @@ def _build_and_publish(
     stale = workspace.remove_stale_builds(publish_folder)
     if stale:
         say(f"Removed {len(stale)} scratch folder(s) left by an interrupted build.")
-    problem = stable_name_problem(project_dir) or disk_space_problem(
-        project_dir, current_release(project_dir)
-    )
+    problem = stable_name_problem(project_dir)
+    if problem:
+        complain(f"{problem}\n{unchanged(published)}")
+        return 1
+    inputs = reuse.inputs_fingerprint(project_dir)
+    if not args.force:
+        verdict = reuse.reusable_release(project_dir, inputs)
+        if verdict.release is not None:
+            say(
+                f"Nothing changed since release {verdict.release.name}: its seeds, "
+                "models, macros, tests, project files, code and dbt version are "
+                "those of this build, and its files match their checksums. It stays "
+                f"published as {PUBLISHED_FILE_NAME}; nothing was built. (To build "
+                "a new release anyway: ook-uw-zaak build --force, or make build "
+                "FORCE=1.)"
+            )
+            return 0
+        if verdict.reason:
+            say(verdict.reason)
+    problem = disk_space_problem(project_dir, current_release(project_dir))
     if problem:
         complain(f"{problem}\n{unchanged(published)}")
         return 1
@@ -229,6 +254,7 @@ def _build_and_publish(
             return _disk_full(project_dir, build_folder)
         return _not_published(project_dir, build_folder, error)
     remove_tree(build_folder / RELEASES_FOLDER)  # empty: the release moved out
+    reuse.record_inputs(build_folder, inputs)
     workspace.keep_published(build_folder, done.release.name, database)
     _report_published(project_dir, done)
     return 0
