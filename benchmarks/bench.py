@@ -14,8 +14,9 @@ Every build runs in a temporary copy of the project, never in the project itself
 the copies are removed at the end. Each run of the publishing build starts in a
 fresh copy, so dbt parses the project in full (a developer's tree keeps a parse
 cache between builds: the "rebuild" lines show that case, forced, since a build
-that changes nothing publishes nothing: the "nothing changed" lines time that). dbt's phases are timed
-from its JSON log events (`--log-format json`), not from its English text.
+that changes nothing publishes nothing: the "nothing changed" lines time that).
+dbt's phases are timed from its JSON log events (`--log-format json`), not from
+its English text.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+from types import FrameType
 
 # subcommand -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -23,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ook-uw-zaak",
@@ -35,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         module.add_arguments(subparser)
         subparser.set_defaults(run=module.run)
     args = parser.parse_args(argv)
+    # SIGTERM (kill, a service manager, a CI time-out) stops a command as Ctrl-C
+    # does: dbt is stopped with it, and it says what was and was not published.
+    signal.signal(signal.SIGTERM, _interrupted)
     return int(args.run(args))
 
 

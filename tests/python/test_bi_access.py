@@ -37,7 +37,7 @@ from ook_uw_zaak.connect import (
     sqlalchemy_connect_args,
     sqlalchemy_uri,
 )
-from ook_uw_zaak.publish.releases import make_read_only
+from ook_uw_zaak.files import make_read_only
 from support.publish_helpers import sha256
 
 MARTS_SCHEMA = "marts"

@@ -5,6 +5,7 @@ plain `dbt build` never touches the published file."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -318,6 +319,37 @@ def test_build_killed_while_dbt_runs_leaves_the_published_file_intact(
     assert mart_contents(published) == mart_contents(built_warehouse)
 
 
+def test_sigterm_stops_dbt_with_the_build_and_says_so(
+    project_copy: Path, built_warehouse: Path
+) -> None:
+    """SIGTERM (kill, a service manager, a time-out) stops the build as Ctrl-C
+    does: dbt stops with it, nothing is published, and it says so."""
+    published = with_published_file(project_copy, built_warehouse)
+    before = sha256(published)
+    env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+        cwd=project_copy,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
+    while not _dbt_is_running(project_copy):
+        assert build.poll() is None, "the build ended before it could be stopped"
+        assert time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.005)
+    build.send_signal(signal.SIGTERM)
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 130, stderr
+    assert "Stopped. The published file ook_uw_zaak.duckdb is unchanged." in stderr
+    assert sha256(published) == before
+    # No dbt process of this copy goes on: the lock is free at once.
+    with open(project_copy / ".publish" / "build.lock", "rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def _scratch_release(project_dir: Path, database: Path, release_id: str) -> Path:
     """A scratch release folder holding a copy of `database`, as a build makes it."""
     scratch = project_dir / ".publish" / f"build-{release_id}" / RELEASES_FOLDER
@@ -341,7 +373,7 @@ project, scratch, moment = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 def die(*_):
     os.kill(os.getpid(), signal.SIGKILL)
 if moment == "before-swap":
-    releases._replace_with_link = die
+    releases.files.replace_with_link = die
 releases.publish_release(
     project, scratch, die if moment == "in-hook" else (lambda *_: None),
     project / ".publish" / "stale-logs",

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import run_build
+from ook_uw_zaak.files import remove_tree
 from ook_uw_zaak.opendata.changelog import CHANGELOG_FILE, NOTHING_CHANGED
 from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
 from ook_uw_zaak.project import PUBLISHED_FILE_NAME
@@ -19,7 +20,6 @@ from ook_uw_zaak.publish.releases import (
     RELEASE_LINK,
     RELEASES_FOLDER,
     current_release,
-    remove_tree,
 )
 from support.publish_helpers import output_of
 

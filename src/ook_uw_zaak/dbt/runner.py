@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from ook_uw_zaak import files
 from ook_uw_zaak.dbt.progress import BuildProgress, event_text, parse_event
 from ook_uw_zaak.project import DUCKDB_PATH_VARIABLE, PUBLISH_FOLDER
 
@@ -45,6 +46,8 @@ _DBT_PARSE_CACHE = "partial_parse.msgpack"  # where dbt reads and writes it
 # by a path relative to the project folder: the same in every copy of the project,
 # so that a copy made with the cache parses no more than the project itself.
 CURRENT_BUILD_LINK = "current-build"
+# How long dbt may take to stop after it was asked to, before it is killed.
+DBT_STOP_SECONDS = 10.0
 
 
 def duckdb_target(project_dir: Path) -> str | None:
@@ -77,9 +80,9 @@ def dbt_flags(project_dir: Path, output_dir: Path) -> list[str]:
         "--project-dir",
         ".",
         "--target-path",
-        _relative_to(output_dir / "target", project_dir),
+        files.relative(output_dir / "target", project_dir),
         "--log-path",
-        _relative_to(output_dir / "logs", project_dir),
+        files.relative(output_dir / "logs", project_dir),
         "--no-use-colors",
         # One JSON object a line: the progress and the benchmark read dbt's events,
         # never its English text (dbt/progress.py).
@@ -122,14 +125,6 @@ def publishing_command(
     return command
 
 
-def _relative_to(path: Path, project_dir: Path) -> str:
-    """`path` relative to the project folder when it lies inside it, else whole."""
-    resolved, project = path.resolve(), project_dir.resolve()
-    if resolved.is_relative_to(project):
-        return resolved.relative_to(project).as_posix()
-    return str(path)
-
-
 def run_dbt_build(
     project_dir: Path,
     build_folder: Path,
@@ -153,6 +148,7 @@ def run_dbt_build(
     exit_code: int | None = None
     try:
         with (
+            contextlib.ExitStack() as stack,
             database_through_link(project_dir, database) as dbt_database,
             (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output,
             BuildProgress() as progress,
@@ -167,6 +163,7 @@ def run_dbt_build(
                 text=True,
             )
             assert process.stdout is not None
+            stack.enter_context(stopped_with_us(process))
             for line in process.stdout:
                 event = parse_event(line)
                 # What dbt printed, in words, for the user and dbt-output.txt.
@@ -194,6 +191,23 @@ def run_dbt_build(
 
 
 @contextlib.contextmanager
+def stopped_with_us(process: subprocess.Popen[str]) -> Iterator[None]:
+    """Stop dbt when the build stops (Ctrl-C, or SIGTERM, which the command
+    turns into the same interruption): no dbt goes on writing without us."""
+    try:
+        yield
+    except BaseException:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(DBT_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
+
+
+@contextlib.contextmanager
 def database_through_link(project_dir: Path, database: Path) -> Iterator[str]:
     """The path by which dbt, running in `project_dir`, opens `database`: through
     the link .publish/current-build, pointed at the database's folder for the time
@@ -207,22 +221,12 @@ def database_through_link(project_dir: Path, database: Path) -> Iterator[str]:
         return
     link = project_dir / PUBLISH_FOLDER / CURRENT_BUILD_LINK
     link.parent.mkdir(exist_ok=True)
-    _point_link(link, folder)
+    files.replace_with_link(link, os.path.relpath(folder, link.parent))
     try:
         yield (Path(PUBLISH_FOLDER) / CURRENT_BUILD_LINK / database.name).as_posix()
     finally:
         with contextlib.suppress(OSError):
             link.unlink()
-
-
-def _point_link(link: Path, folder: Path) -> None:
-    """Make `link` point at `folder` (by a relative path), replacing a link that a
-    killed build left behind."""
-    staged = link.with_name(f"{link.name}.{os.getpid()}")
-    with contextlib.suppress(FileNotFoundError):
-        staged.unlink()
-    staged.symlink_to(os.path.relpath(folder, link.parent), target_is_directory=True)
-    os.replace(staged, link)
 
 
 def _copy_quietly(source: Path, destination: Path) -> None:

@@ -14,7 +14,7 @@ changes, not on every production run.
 
 from __future__ import annotations
 
-import os
+import contextlib
 from pathlib import Path
 
 from ook_uw_zaak import files
@@ -49,13 +49,5 @@ def passed_before(project_dir: Path, current: str) -> bool:
 def record_passed(project_dir: Path, current: str) -> None:
     """Record that the unit tests passed on the files with this fingerprint. A
     record that cannot be written only means they run again next time."""
-    record = project_dir / RECORD
-    # Written beside it and renamed over it: a link planted at its name is
-    # replaced, never followed.
-    staged = record.with_name(f"{record.name}.{os.getpid()}")
-    try:
-        record.parent.mkdir(exist_ok=True)
-        staged.write_text(current + "\n", encoding="ascii")
-        os.replace(staged, record)
-    except OSError:
-        staged.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        files.replace_text(project_dir / RECORD, current + "\n", encoding="ascii")

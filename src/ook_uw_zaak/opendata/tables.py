@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from ook_uw_zaak.files import sql_literal
 from ook_uw_zaak.opendata.contents import Mart
 
 CSV_FOLDER = Path("data") / "csv"
@@ -30,16 +31,11 @@ def write_tables(
     for mart in marts:
         query = mart.select_sql()
         connection.execute(
-            f"copy ({query}) to {_literal(release_dir / csv_path(mart))} "
+            f"copy ({query}) to {sql_literal(release_dir / csv_path(mart))} "
             "(format csv, header true, delimiter ',', quote '\"', "
             "dateformat '%Y-%m-%d', null '')"
         )
         connection.execute(
-            f"copy ({query}) to {_literal(release_dir / parquet_path(mart))} "
+            f"copy ({query}) to {sql_literal(release_dir / parquet_path(mart))} "
             "(format parquet, compression zstd)"
         )
-
-
-def _literal(path: Path) -> str:
-    """A path as an SQL string literal (COPY takes no parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"

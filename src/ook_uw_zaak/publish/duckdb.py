@@ -24,13 +24,16 @@ own, older release.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import sys
 from pathlib import Path
 
+from ook_uw_zaak import files
 from ook_uw_zaak.dbt import unit_tests
 from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
 from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_build
+from ook_uw_zaak.files import relative
 from ook_uw_zaak.opendata.writer import write_release
 from ook_uw_zaak.project import (
     CATALOG,
@@ -55,13 +58,11 @@ from ook_uw_zaak.publish.releases import (
     RELEASES_FOLDER,
     Published,
     current_release,
+    layout_problem,
     new_release_id,
     publish_release,
-    remove_tree,
-    stable_name_problem,
 )
 from ook_uw_zaak.seeds.checks import refuse_bad_seeds
-from ook_uw_zaak.seeds.reader import relative
 
 # Write-ahead logs found beside the stable name are moved here.
 STALE_LOGS_FOLDER = "stale-logs"
@@ -119,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
         complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
         return 2
     publish_folder = project_dir / PUBLISH_FOLDER
+    problem = layout_problem(project_dir)
+    if problem:
+        complain(f"{problem}\n{unchanged(project_dir / PUBLISHED_FILE_NAME)}")
+        return 1
     try:
         workspace.check_writable(project_dir, publish_folder)
         with workspace.exclusive_lock(
@@ -136,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
             f"project is still running ({error}). Try again when it has finished."
         )
         return 2
+    except workspace.PlantedLinkError as error:
+        complain(f"{error}\n{unchanged(project_dir / PUBLISHED_FILE_NAME)}")
+        return 1
     except PermissionError as error:
         complain(workspace.not_writable_message(project_dir, error))
         return 2
@@ -167,10 +175,6 @@ def _build_and_publish(
     stale = workspace.remove_stale_builds(publish_folder)
     if stale:
         say(f"Removed {len(stale)} scratch folder(s) left by an interrupted build.")
-    problem = stable_name_problem(project_dir)
-    if problem:
-        complain(f"{problem}\n{unchanged(published)}")
-        return 1
     inputs = reuse.inputs_fingerprint(project_dir)
     if not args.force:
         verdict = reuse.reusable_release(project_dir, inputs)
@@ -233,7 +237,7 @@ def _build_and_publish(
     if not skip_unit_tests:
         unit_tests.record_passed(project_dir, logic)
 
-    scratch_release = build_folder / RELEASES_FOLDER / new_release_id()
+    scratch_release = build_folder / RELEASES_FOLDER / new_release_id(project_dir)
     try:
         say(f"3/4 Writing the file in the storage format of DuckDB {OLDEST_READER}...")
         final = scratch_release / PUBLISHED_FILE_NAME
@@ -253,7 +257,7 @@ def _build_and_publish(
         if means_full_disk(error, build_folder):
             return _disk_full(project_dir, build_folder)
         return _not_published(project_dir, build_folder, error)
-    remove_tree(build_folder / RELEASES_FOLDER)  # empty: the release moved out
+    files.remove_tree(build_folder / RELEASES_FOLDER)  # empty: the release moved
     reuse.record_inputs(build_folder, inputs)
     workspace.keep_published(build_folder, done.release.name, database)
     _report_published(project_dir, done)
@@ -261,7 +265,8 @@ def _build_and_publish(
 
 
 def _not_published(project_dir: Path, build_folder: Path, error: BaseException) -> int:
-    remove_tree(build_folder / RELEASES_FOLDER)
+    with contextlib.suppress(OSError):
+        files.remove_tree(build_folder / RELEASES_FOLDER)
     kept = workspace.keep_aside(build_folder)
     complain(
         f"\nThe build passed, but it could not be published: {error}\n"
@@ -274,7 +279,8 @@ def _not_published(project_dir: Path, build_folder: Path, error: BaseException) 
 def _disk_full(project_dir: Path, build_folder: Path) -> int:
     """The disk filled up during the build: remove the scratch build (keeping it
     would fill the disk for good) and say how much space a build needs."""
-    remove_tree(build_folder)
+    with contextlib.suppress(OSError):
+        files.remove_tree(build_folder)
     complain(
         f"\n{disk_full_message(project_dir, current_release(project_dir))} "
         "The unfinished build was removed, so the disk is no fuller than before.\n"
@@ -302,6 +308,19 @@ def _report_published(project_dir: Path, done: Published) -> None:
         say(
             f"{PUBLISHED_FILE_NAME} was a plain file; it is now a link to the "
             f"published release ({RELEASE_LINK}/{PUBLISHED_FILE_NAME})."
+        )
+    for folder, reason in done.not_removed:
+        say(
+            f"Note: the old release {relative(folder, project_dir)} could not be "
+            f"removed ({reason}); it is no longer published. Remove it by hand "
+            f"(chmod -R u+w {relative(folder, project_dir)} && rm -r "
+            f"{relative(folder, project_dir)}), or the next build tries again."
+        )
+    for stranger in done.strangers:
+        say(
+            f"Note: {relative(stranger, project_dir)} is not a release of the "
+            "build (its name is no release id, or it is a link); it was left "
+            "alone. Keep your own files outside releases/."
         )
     for folder in done.kept_for_writers:
         say(

@@ -3,20 +3,16 @@ check it holds what the build made (publish/releases.py then publishes it)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
 
+from ook_uw_zaak.files import sql_literal
 from ook_uw_zaak.project import STORAGE_VERSION
 
 
 class PublishError(RuntimeError):
     """Publishing cannot go on; the message says why and what to do."""
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _identifier(name: str) -> str:
@@ -37,9 +33,9 @@ def write_compatible_copy(source: Path, destination: Path, catalog: str) -> None
     destination.unlink(missing_ok=True)
     connection = duckdb.connect()
     try:
-        connection.execute(f"attach {_literal(source)} as build_output (read_only)")
+        connection.execute(f"attach {sql_literal(source)} as build_output (read_only)")
         connection.execute(
-            f"attach {_literal(destination)} as {_identifier(catalog)} "
+            f"attach {sql_literal(destination)} as {_identifier(catalog)} "
             f"(storage_version '{STORAGE_VERSION}')"
         )
         connection.execute(f"copy from database build_output to {_identifier(catalog)}")
@@ -93,9 +89,9 @@ def check_same_content(source: Path, copy: Path, catalog: str) -> None:
     counts) and views as `source`, and each of its views can be read."""
     connection = duckdb.connect()
     try:
-        connection.execute(f"attach {_literal(source)} as build_output (read_only)")
+        connection.execute(f"attach {sql_literal(source)} as build_output (read_only)")
         connection.execute(
-            f"attach {_literal(copy)} as {_identifier(catalog)} (read_only)"
+            f"attach {sql_literal(copy)} as {_identifier(catalog)} (read_only)"
         )
         expected = _inventory(connection, "build_output")
         found = _inventory(connection, catalog)
@@ -121,12 +117,3 @@ def _difference(name: str, built: int | None, copied: int | None) -> str:
     if copied is None:
         return f"{name} is in the build but not in the copy"
     return f"{name} has {built} rows in the build and {copied} in the copy"
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's (or a folder's) content to disk."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -33,7 +33,7 @@ from typing import Any
 import psycopg2
 
 from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
-from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail
+from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, stopped_with_us
 from ook_uw_zaak.project import (
     BUILD_SUFFIX_PREFIX,
     DEFAULT_BI_ROLE,
@@ -260,11 +260,12 @@ def _run_dbt(
             text=True,
             preexec_fn=prepare,  # this process runs no other thread at this point
         )
-        if process.stdout is not None:
-            for line in process.stdout:
-                sys.stdout.write(line)
-                output.write(line)
-        return process.wait()
+        with stopped_with_us(process):
+            if process.stdout is not None:
+                for line in process.stdout:
+                    sys.stdout.write(line)
+                    output.write(line)
+            return process.wait()
 
 
 def _missing_relations(connection: Any, manifest_file: Path) -> list[str]:

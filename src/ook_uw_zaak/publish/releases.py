@@ -20,15 +20,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
-import stat
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ook_uw_zaak.project import PUBLISHED_FILE_NAME, RELEASE_LINK, RELEASES_FOLDER
+from ook_uw_zaak import files
+from ook_uw_zaak.project import (
+    PUBLISH_FOLDER,
+    PUBLISHED_FILE_NAME,
+    RELEASE_LINK,
+    RELEASES_FOLDER,
+)
 
 __all__ = ["RELEASE_LINK", "RELEASES_FOLDER"]
 # The current release and this many earlier ones are kept; older ones are removed.
@@ -53,9 +58,24 @@ class Writer:
         return f"{who} has {self.database.name} of release {self.database.parent.name}"
 
 
-def new_release_id() -> str:
-    """A release id that sorts by time: UTC date and time, then the process id."""
-    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}"
+# A release id: UTC date and time, then the process id (new_release_id).
+RELEASE_ID = re.compile(r"(?P<stamp>\d{8}T\d{6}Z)-\d+")
+_STAMP = "%Y%m%dT%H%M%SZ"
+
+
+def new_release_id(project_dir: Path | None = None) -> str:
+    """A release id that sorts after every release of the project: UTC date and
+    time, then the process id. When the clock stands behind the newest release
+    (it was set back), the id takes that release's second plus one, so the order
+    of releases, and so pruning, never depends on the clock going forward."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    newest = releases(project_dir)[-1:] if project_dir is not None else []
+    if newest:
+        match = RELEASE_ID.fullmatch(newest[0].name)
+        assert match is not None  # releases() lists release ids only
+        after = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=UTC)
+        now = max(now, after + timedelta(seconds=1))
+    return f"{now.strftime(_STAMP)}-{os.getpid()}"
 
 
 def current_release(project_dir: Path) -> Path | None:
@@ -68,11 +88,25 @@ def current_release(project_dir: Path) -> Path | None:
 
 
 def releases(project_dir: Path) -> list[Path]:
-    """Every release folder, oldest first."""
+    """Every release folder, oldest first: the folders of releases/ named like a
+    release id (a link, or a folder of another name, is no release of the build)."""
     folder = project_dir / RELEASES_FOLDER
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if RELEASE_ID.fullmatch(p.name) and p.is_dir() and not p.is_symlink()
+    )
+
+
+def strangers(project_dir: Path) -> list[Path]:
+    """What releases/ holds that is not a release of the build: left alone."""
+    folder = project_dir / RELEASES_FOLDER
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    ours = set(releases(project_dir))
+    return sorted(p for p in folder.iterdir() if p not in ours)
 
 
 def writer_on(database: Path) -> Writer | None:
@@ -107,61 +141,58 @@ def _lock_holder(descriptor: int) -> int | None:
     return None
 
 
-def make_read_only(folder: Path) -> None:
-    """Files 0444 and folders 0555 under `folder`, each flushed to disk."""
-    for path in sorted(folder.rglob("*"), reverse=True):
-        if path.is_symlink():
-            continue
-        path.chmod(0o555 if path.is_dir() else 0o444)
-        _fsync(path)
-    folder.chmod(0o555)
-    _fsync(folder)
-
-
-def _make_removable(folder: Path) -> None:
-    for path in [folder, *folder.rglob("*")]:
-        if path.is_dir() and not path.is_symlink():
-            with contextlib.suppress(OSError):
-                path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IRWXU)
-
-
-def remove_tree(folder: Path) -> None:
-    """Remove a folder that may have been made read-only. A link is removed
-    itself: what it points to is neither followed nor changed."""
-    if folder.is_symlink():
-        folder.unlink()
-        return
-    if not folder.exists():
-        return
-    _make_removable(folder)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        descriptor = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-
-
-def _replace_with_link(path: Path, target: str) -> None:
-    """Make `path` a symbolic link to `target` in one atomic rename."""
-    staged = path.with_name(f".{path.name}.{os.getpid()}.new")
-    with contextlib.suppress(FileNotFoundError):
-        staged.unlink()
-    staged.symlink_to(target)
-    os.replace(staged, path)
-
-
-def stable_name_problem(project_dir: Path) -> str | None:
-    """Why the stable name cannot become a link, or None."""
+def layout_problem(project_dir: Path) -> str | None:
+    """Why the build cannot publish into the project folder as it finds it, or
+    None. Checked before anything runs: the names the build publishes under are
+    either absent or exactly what an earlier build made, and the folders it
+    writes in are real folders of the project, never links to elsewhere."""
     published = project_dir / PUBLISHED_FILE_NAME
-    if published.is_dir() and not published.is_symlink():
+    link = project_dir / RELEASE_LINK
+    expected_published = f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}"
+    for name in (RELEASES_FOLDER, PUBLISH_FOLDER):
+        folder = project_dir / name
+        if folder.is_symlink():
+            return (
+                f"{name} in the project folder is a link (to {os.readlink(folder)}), "
+                f"not a folder: the build only writes in a real {name} folder of its "
+                f"own, never through a link. Remove the link (rm {name}) and build "
+                "again."
+            )
+        if folder.exists() and not folder.is_dir():
+            return (
+                f"{name} in the project folder is a file, where the build keeps a "
+                f"folder: move it away and build again."
+            )
+    if published.is_symlink() and os.readlink(published) != expected_published:
+        return (
+            f"{PUBLISHED_FILE_NAME} in the project folder is a link to "
+            f"{os.readlink(published)}, not to the published release "
+            f"({expected_published}): readers of that name would not see what "
+            f"the build publishes. Move it away (mv {PUBLISHED_FILE_NAME} "
+            "another-name.duckdb) and build again."
+        )
+    if published.is_dir():
         return (
             f"{PUBLISHED_FILE_NAME} in the project folder is a folder; move it away "
-            "so that the build can publish under that name"
+            "so that the build can publish under that name."
+        )
+    if link.is_symlink():
+        target = os.readlink(link)
+        match = target.startswith(f"{RELEASES_FOLDER}/") and RELEASE_ID.fullmatch(
+            target.removeprefix(f"{RELEASES_FOLDER}/")
+        )
+        if not match:
+            return (
+                f"{RELEASE_LINK} in the project folder is a link to {target}, not "
+                f"to a release in {RELEASES_FOLDER}/: the build did not make it. "
+                f"Remove the link (rm {RELEASE_LINK}) and build again."
+            )
+    elif link.exists():
+        kind = "folder" if link.is_dir() else "file"
+        return (
+            f"{RELEASE_LINK} in the project folder is a {kind}, where the build "
+            f"keeps a link to the published release: move it away (mv {RELEASE_LINK} "
+            f"another-name) and build again."
         )
     return None
 
@@ -177,6 +208,8 @@ class Published:
     moved_wal: Path | None
     removed: list[Path]
     kept_for_writers: list[Path]
+    not_removed: list[tuple[Path, str]]
+    strangers: list[Path]
 
 
 def publish_release(
@@ -196,22 +229,24 @@ def publish_release(
     writers = [w for w in _writers(project_dir, previous) if w is not None]
 
     write_release_files(scratch_release, previous)
-    make_read_only(scratch_release)
+    files.make_read_only(scratch_release)
 
     releases_folder = project_dir / RELEASES_FOLDER
     releases_folder.mkdir(exist_ok=True)
     release = releases_folder / scratch_release.name
     os.rename(scratch_release, release)
-    _fsync(releases_folder)
+    files.fsync(releases_folder)
 
-    _replace_with_link(project_dir / RELEASE_LINK, f"{RELEASES_FOLDER}/{release.name}")
+    files.replace_with_link(
+        project_dir / RELEASE_LINK, f"{RELEASES_FOLDER}/{release.name}"
+    )
     migrated = published.exists() and not published.is_symlink()
     if migrated or not published.is_symlink():
-        _replace_with_link(published, f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}")
-    _fsync(project_dir)
+        files.replace_with_link(published, f"{RELEASE_LINK}/{PUBLISHED_FILE_NAME}")
+    files.fsync(project_dir)
 
     moved_wal = _move_stale_wal(published, aside_folder)
-    removed, kept_for_writers = prune(project_dir, release, previous)
+    removed, kept_for_writers, not_removed = prune(project_dir, release, previous)
     return Published(
         release=release,
         previous=previous,
@@ -220,6 +255,8 @@ def publish_release(
         moved_wal=moved_wal,
         removed=removed,
         kept_for_writers=kept_for_writers,
+        not_removed=not_removed,
+        strangers=strangers(project_dir),
     )
 
 
@@ -253,11 +290,13 @@ def _move_stale_wal(published: Path, aside_folder: Path) -> Path | None:
 
 def prune(
     project_dir: Path, current: Path, previous: Path | None
-) -> tuple[list[Path], list[Path]]:
+) -> tuple[list[Path], list[Path], list[tuple[Path, str]]]:
     """Remove all but the current release and the few published before it. A
     release that a writer still holds is kept until a later build finds it free.
     A folder newer than the previous release that is not the current one was
-    never published (a killed build moved it in): it goes too."""
+    never published (a killed build moved it in): it goes too. Only release
+    folders are touched (see `releases`); one that cannot be removed is returned
+    with the reason, and stays."""
     published_before = [
         r
         for r in releases(project_dir)
@@ -266,12 +305,17 @@ def prune(
     keep = set(published_before[-EARLIER_RELEASES_KEPT:]) | {current}
     removed: list[Path] = []
     kept_for_writers: list[Path] = []
+    not_removed: list[tuple[Path, str]] = []
     for folder in releases(project_dir):
         if folder in keep:
             continue
         if writer_on(folder / PUBLISHED_FILE_NAME) is not None:
             kept_for_writers.append(folder)
             continue
-        remove_tree(folder)
+        try:
+            files.remove_tree(folder)
+        except OSError as error:
+            not_removed.append((folder, error.strerror or str(error)))
+            continue
         removed.append(folder)
-    return removed, kept_for_writers
+    return removed, kept_for_writers, not_removed

@@ -58,7 +58,7 @@ def inputs_fingerprint(project_dir: Path) -> str:
 def record_inputs(build_folder: Path, inputs: str) -> None:
     """Record, in the build folder that is kept with its release, what the
     release was made from."""
-    (build_folder / INPUTS_FILE).write_text(inputs + "\n", encoding="ascii")
+    files.replace_text(build_folder / INPUTS_FILE, inputs + "\n", encoding="ascii")
 
 
 @dataclass(frozen=True)

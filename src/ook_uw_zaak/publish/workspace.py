@@ -24,8 +24,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from ook_uw_zaak.project import PUBLISH_FOLDER
-from ook_uw_zaak.publish.releases import EARLIER_RELEASES_KEPT, remove_tree
+from ook_uw_zaak.files import remove_tree
+from ook_uw_zaak.project import PUBLISH_FOLDER, RELEASES_FOLDER
+from ook_uw_zaak.publish.releases import EARLIER_RELEASES_KEPT
 
 LOCK_FILE = "build.lock"
 BUILD_PREFIX = "build-"
@@ -38,6 +39,11 @@ PUBLISHED_BUILDS_KEPT = EARLIER_RELEASES_KEPT + 1
 
 class LockTimeoutError(RuntimeError):
     """Another build held the lock for longer than we were willing to wait."""
+
+
+class PlantedLinkError(RuntimeError):
+    """A name the build writes under is a link it did not make; the message says
+    what to remove."""
 
 
 @contextmanager
@@ -55,7 +61,14 @@ def exclusive_lock(
     process has finished too; the next build waits for it instead of racing it.
     """
     publish_folder.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(publish_folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    lock_file = publish_folder / LOCK_FILE
+    if lock_file.is_symlink():  # never opened through: it could truncate any file
+        raise PlantedLinkError(
+            f"{PUBLISH_FOLDER}/{LOCK_FILE} is a link (to {os.readlink(lock_file)}), "
+            f"not the build's lock file. Remove the link (rm {PUBLISH_FOLDER}/"
+            f"{LOCK_FILE}) and build again."
+        )
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     held = False
     try:
         deadline = time.monotonic() + wait_seconds
@@ -93,7 +106,8 @@ def remove_stale_builds(publish_folder: Path) -> list[Path]:
     held (then no build is running, so every build-* folder is stale)."""
     stale = sorted(publish_folder.glob(BUILD_PREFIX + "*"))
     for folder in stale:
-        remove_tree(folder)
+        with contextlib.suppress(OSError):  # tried again by the next build
+            remove_tree(folder)
     return stale
 
 
@@ -112,9 +126,7 @@ def keep_aside(build_folder: Path) -> Path:
         FAILED_PREFIX + build_folder.name.removeprefix(BUILD_PREFIX)
     )
     build_folder.rename(kept)
-    failed = sorted(build_folder.parent.glob(FAILED_PREFIX + "*"))
-    for old in failed[:-FAILED_BUILDS_KEPT]:
-        remove_tree(old)
+    _prune(build_folder.parent, FAILED_PREFIX, kept, FAILED_BUILDS_KEPT)
     return kept
 
 
@@ -134,10 +146,17 @@ def keep_published(
     if folder.exists() or folder.is_symlink():
         remove_tree(folder)  # planted under the new release's name: not followed
     build_folder.rename(folder)
-    published = sorted(build_folder.parent.glob(PUBLISHED_PREFIX + "*"))
-    for old in published[:-kept]:
-        remove_tree(old)
+    _prune(build_folder.parent, PUBLISHED_PREFIX, folder, kept)
     return folder
+
+
+def _prune(publish_folder: Path, prefix: str, newest: Path, kept: int) -> None:
+    """Keep `newest` and the kept - 1 others of `prefix` whose names sort last
+    (never `newest` itself, whatever the clock said when it was named)."""
+    others = sorted(p for p in publish_folder.glob(prefix + "*") if p != newest)
+    for old in others[: max(len(others) - (kept - 1), 0)]:
+        with contextlib.suppress(OSError):  # tried again by the next build
+            remove_tree(old)
 
 
 def published_build(project_dir: Path, release_id: str) -> Path:
@@ -147,9 +166,12 @@ def published_build(project_dir: Path, release_id: str) -> Path:
 
 def check_writable(project_dir: Path, publish_folder: Path) -> None:
     """Raise PermissionError unless the build can write where it must: its scratch
-    folder and the project folder (where releases are published)."""
+    folder, the project folder (where releases are published) and releases/."""
     publish_folder.mkdir(exist_ok=True)
-    for folder in (publish_folder, project_dir):
+    releases_folder = project_dir / RELEASES_FOLDER
+    for folder in (publish_folder, project_dir, releases_folder):
+        if folder == releases_folder and not folder.is_dir():
+            continue  # made by the first release
         probe = folder / f".write-test-{os.getpid()}"
         descriptor = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(descriptor)

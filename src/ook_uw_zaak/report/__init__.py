@@ -28,8 +28,15 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.opendata.names import REPORT_FOLDER, PageLinks, ReleaseLinks
-from ook_uw_zaak.project import PUBLISHED_FILE_NAME
+from ook_uw_zaak import files
+from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
+from ook_uw_zaak.opendata.names import (
+    RELEASE_ID_FILE,
+    REPORT_FOLDER,
+    PageLinks,
+    ReleaseLinks,
+)
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME, RELEASES_FOLDER
 from ook_uw_zaak.report.i18n import LANGUAGES
 from ook_uw_zaak.report.pages import render_index, report_chunks
 from ook_uw_zaak.report.queries import Marts, read_marts
@@ -52,11 +59,8 @@ def report_file(folder: Path, language: str) -> Path:
 
 def _write(target: Path, pieces: Iterable[str]) -> None:
     """Write `target` whole or not at all, piece by piece."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = target.with_name(f".{target.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as page:
+    with files.replacing(target) as page:
         page.writelines(pieces)
-    os.replace(scratch, target)
 
 
 def _write_report(
@@ -135,6 +139,20 @@ def _release_of(database: Path) -> Path | None:
     return folder if (folder / "data").is_dir() else None
 
 
+def _published_release_at(output: Path) -> Path | None:
+    """The published release folder that `output` lies in, whatever path leads to
+    it (links resolved): a folder holding a release's identifier and checksums,
+    or anything under the project's releases/ folder."""
+    resolved = output.resolve()
+    releases_folder = Path(RELEASES_FOLDER).resolve()
+    if resolved.is_relative_to(releases_folder) and resolved != releases_folder:
+        return releases_folder / resolved.relative_to(releases_folder).parts[0]
+    for folder in (resolved, *resolved.parents):
+        if (folder / RELEASE_ID_FILE).is_file() and (folder / CHECKSUM_FILE).is_file():
+            return folder
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     database: Path = args.database
     if not database.is_file():
@@ -146,11 +164,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     release = _release_of(database)
     output: Path = args.output
-    if release is not None and output.resolve().is_relative_to(release):
+    published = _published_release_at(output)
+    if published is not None:
         print(
-            f"{output} is inside the release folder {release}, which is never "
+            f"{output} is inside the release folder {published}, which is never "
             "written after it is published (its checksums would no longer match); "
-            "it holds these pages already. Choose another --output, such as reports/.",
+            "it holds its own pages already. Choose another --output, such as "
+            "reports/.",
             file=sys.stderr,
         )
         return 1

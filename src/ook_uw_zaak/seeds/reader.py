@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from ook_uw_zaak.files import relative
+
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -42,14 +44,6 @@ class CsvDecodeError(ValueError):
         super().__init__(f"line {line}: byte 0x{bad_byte:02x} is not UTF-8")
         self.line = line
         self.bad_byte = bad_byte
-
-
-def relative(path: Path, project_dir: Path) -> str:
-    """`path` as a project-relative path with forward slashes, for messages."""
-    try:
-        return path.resolve().relative_to(project_dir.resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def seed_paths(project_dir: Path) -> list[Path]:

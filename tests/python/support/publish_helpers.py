@@ -11,8 +11,9 @@ from pathlib import Path
 
 import duckdb
 
+from ook_uw_zaak.files import make_read_only
 from ook_uw_zaak.project import PUBLISHED_FILE_NAME
-from ook_uw_zaak.publish.releases import RELEASE_LINK, RELEASES_FOLDER, make_read_only
+from ook_uw_zaak.publish.releases import RELEASE_LINK, RELEASES_FOLDER
 
 
 def sha256(path: Path) -> str:
