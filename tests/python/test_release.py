@@ -14,7 +14,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,22 @@ import yaml
 
 from ook_uw_zaak.dbt.session import DOCS_PAGE_NAME
 from ook_uw_zaak.opendata.changelog import CHANGELOG_FILE, NOTHING_CHANGED
-from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
-from ook_uw_zaak.opendata.contents import Mart, read_marts
+from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE, sha256_of
+from ook_uw_zaak.opendata.contents import (
+    Mart,
+    ReleaseContentError,
+    read_marts,
+    read_publisher,
+)
 from ook_uw_zaak.opendata.docs_page import DocsError
-from ook_uw_zaak.opendata.texts import LICENCE_FILE, README_SHEET
+from ook_uw_zaak.opendata.names import LICENCE_FILE
+from ook_uw_zaak.opendata.texts import README_SHEET
 from ook_uw_zaak.opendata.workbook import WORKBOOK_FILE, sheet_names
 from ook_uw_zaak.opendata.writer import write_release
 from ook_uw_zaak.publish import workspace
 from ook_uw_zaak.publish.releases import current_release
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXED_NAMES = [
     WORKBOOK_FILE,
     "datapackage.json",
@@ -245,6 +252,9 @@ def test_data_package_validates_and_matches_the_contracts(
         assert [field["name"] for field in fields] == mart.column_names
         assert all(field["description"] for field in fields), mart.name
         assert resources[mart.name]["schema"].get("primaryKey"), mart.name
+        data = release / resources[mart.name]["path"]
+        assert resources[mart.name]["bytes"] == data.stat().st_size
+        assert resources[mart.name]["hash"] == f"sha256:{sha256_of(data)}"
 
 
 def test_data_package_validation_fails_on_a_wrong_figure(
@@ -284,24 +294,103 @@ def test_checksums_cover_every_file_and_sha256sum_accepts_them(
     assert result.stdout.count(": OK") == len(files)
 
 
-def test_dcat_record_and_citation(release: Path, marts: list[Mart]) -> None:
+def _graph(release: Path) -> dict[str, dict[str, Any]]:
     record = json.loads((release / "dcat.jsonld").read_text("utf-8"))
-    assert record["@type"] == "dcat:Dataset"
-    assert {t["@language"] for t in record["dct:title"]} == {"nl", "en"}
-    assert record["dct:license"]["@id"].endswith("CC_BY_4_0")
-    downloads = {d["dcat:downloadURL"]["@id"] for d in record["dcat:distribution"]}
+    return {node["@type"]: node for node in record["@graph"]}
+
+
+def _concepts(node: Any) -> list[dict[str, Any]]:
+    """Every node below `node` that is typed as a SKOS concept."""
+    found = []
+    if isinstance(node, dict):
+        types = node.get("@type", [])
+        if "skos:Concept" in (types if isinstance(types, list) else [types]):
+            found.append(node)
+        for value in node.values():
+            found += _concepts(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _concepts(value)
+    return found
+
+
+def test_dcat_record_follows_dcat_ap_and_dcat_ap_vlaanderen(
+    release: Path, marts: list[Mart]
+) -> None:
+    """The rules of DCAT-AP 3.0.1's shapes (and DCAT-AP Vlaanderen's) that this
+    record is made to meet; checked against the shapes themselves with pyshacl
+    when the record was designed."""
+    graph = _graph(release)
+    catalogue, record = graph["dcat:Catalog"], graph["dcat:CatalogRecord"]
+    dataset = graph["dcat:Dataset"]
+    assert catalogue["dcat:dataset"]["@id"] == dataset["@id"]
+    assert catalogue["dcat:record"]["@id"] == record["@id"]
+    assert record["foaf:primaryTopic"]["@id"] == dataset["@id"]
+    assert dataset["dcat:landingPage"]["@id"] == "index.html"  # relative: no url
+    assert {t["@language"] for t in dataset["dct:title"]} == {"nl", "en"}
+    assert dataset["dct:license"]["@id"].endswith("CC_BY_4_0")
+    assert "dct:source" not in dataset  # its range is a dataset; the answer is not
+    assert dataset["mdcat:statuut"]["@id"].endswith("/VLOPENDATA")
+    assert dataset["dct:spatial"]["@id"].endswith("/country/BEL")
+    publisher = dataset["dct:publisher"]
+    assert publisher["foaf:name"] == "Agentschap Innoveren & Ondernemen (VLAIO)"
+    assert publisher["@id"].startswith("https://")
+    assert publisher["dct:type"]["@id"].startswith(
+        "http://purl.org/adms/publishertype/"
+    )
+    assert "vcard:hasURL" in dataset["dcat:contactPoint"]
+    # Every value of a vocabulary carries its class, scheme and labels.
+    for concept in _concepts(record) + _concepts(dataset) + _concepts(catalogue):
+        assert concept["skos:inScheme"]["dct:title"], concept["@id"]
+        assert {label["@language"] for label in concept["skos:prefLabel"]} == {
+            "nl",
+            "en",
+        }, concept["@id"]
+    downloads = {d["dcat:downloadURL"]["@id"] for d in dataset["dcat:distribution"]}
     for mart in marts:
         assert f"data/csv/{mart.name}.csv" in downloads
         assert f"data/parquet/{mart.name}.parquet" in downloads
-    for distribution in record["dcat:distribution"]:
-        path = release / distribution["dcat:downloadURL"]["@id"]
-        checksum = distribution["spdx:checksum"]["spdx:checksumValue"]
-        line = f"{checksum}  {distribution['dcat:downloadURL']['@id']}"
-        assert line in (release / CHECKSUM_FILE).read_text("utf-8"), path
+    identifiers = set()
+    sums = (release / CHECKSUM_FILE).read_text("utf-8")
+    for distribution in dataset["dcat:distribution"]:
+        identifiers.add(distribution["dct:identifier"])
+        assert {d["@language"] for d in distribution["dct:description"]} == {
+            "nl",
+            "en",
+        }
+        assert distribution["dcatap:availability"]["@id"].endswith("/STABLE")
+        checksum = distribution["spdx:checksum"]
+        assert checksum["spdx:checksumValue"]["@type"] == "xsd:hexBinary"
+        assert checksum["spdx:algorithm"]["@id"].startswith(
+            "https://spdx.org/rdf/terms"
+        )
+        value = checksum["spdx:checksumValue"]["@value"]
+        assert f"{value}  {distribution['dcat:downloadURL']['@id']}" in sums
+    assert len(identifiers) == len(dataset["dcat:distribution"])
+
+
+def test_dcat_dates_say_first_publication_and_last_change(
+    release: Path, built_warehouse: Path, dbt_target: Path, tmp_path: Path
+) -> None:
+    first = _graph(release)["dcat:Dataset"]
+    same = tmp_path / "test-release-2"
+    same.mkdir()
+    created = datetime.fromisoformat(first["dct:issued"]["@value"]) + timedelta(days=1)
+    write_release(
+        built_warehouse, same, release, dbt_target=dbt_target, created=created
+    )
+    unchanged = _graph(same)["dcat:Dataset"]
+    assert unchanged["dct:issued"] == first["dct:issued"]
+    assert unchanged["dct:modified"] == first["dct:modified"]  # no figure changed
+    assert unchanged["owl:versionInfo"] == "test-release-2"
+
+
+def test_citation_and_licence(release: Path) -> None:
     citation = yaml.safe_load((release / "CITATION.cff").read_text("utf-8"))
     assert citation["cff-version"] == "1.2.0"
     assert citation["version"] == "test-release-1"
     assert citation["license"] == "CC-BY-4.0"
+    assert citation["authors"][0]["name"] == "Agentschap Innoveren & Ondernemen (VLAIO)"
     assert date.fromisoformat(str(citation["date-released"]))
     licence = (release / LICENCE_FILE).read_text("utf-8")
     assert "Creative Commons Attribution 4.0 International Public License" in licence
@@ -433,3 +522,38 @@ def test_a_build_target_without_the_docs_page_publishes_nothing(
     folder.mkdir()
     with pytest.raises(DocsError, match=DOCS_PAGE_NAME):
         write_release(built_warehouse, folder, None, dbt_target=target)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("publisher_iri", "javascript:alert(1)"),
+        ("publisher_homepage", 'https://example.org/"><script>'),
+        ("url", "ftp://example.org/releases"),
+        ("email", "not an address"),
+    ],
+)
+def test_a_publisher_value_that_is_no_url_or_address_is_refused(
+    dbt_target: Path, tmp_path: Path, field: str, value: str
+) -> None:
+    manifest = json.loads((dbt_target / "manifest.json").read_text("utf-8"))
+    exposure = next(
+        e for e in manifest["exposures"].values() if e["name"] == "open_data_release"
+    )
+    if field == "url":
+        exposure["url"] = value
+    elif field == "email":
+        exposure["owner"]["email"] = value
+    else:
+        exposure["config"]["meta"][field] = value
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(ReleaseContentError, match="_release__exposures.yml"):
+        read_publisher(path)
+
+
+def test_the_repository_citation_names_the_release_publisher(dbt_target: Path) -> None:
+    citation = yaml.safe_load((REPO_ROOT / "CITATION.cff").read_text("utf-8"))
+    publisher = read_publisher(dbt_target / "manifest.json")
+    assert citation["authors"][0]["name"] == publisher.name
+    assert citation["authors"][0]["website"] == publisher.homepage

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ook_uw_zaak.opendata.contents import Mart
-from ook_uw_zaak.opendata.metadata import RELEASE_FILE
+from ook_uw_zaak.opendata.names import CHANGELOG_FILE, RELEASE_ID_FILE
 from ook_uw_zaak.opendata.tables import CSV_FOLDER, csv_path
 
-CHANGELOG_FILE = "CHANGELOG.md"
 NOTHING_CHANGED = "Niets gewijzigd. / Nothing changed."
 EMPTY = "(leeg / empty)"
 
@@ -36,7 +35,7 @@ class MartChanges:
 
 
 def release_id_of(release_dir: Path) -> str:
-    path = release_dir / RELEASE_FILE
+    path = release_dir / RELEASE_ID_FILE
     if path.is_file():
         return path.read_text(encoding="utf-8").strip()
     return release_dir.name
@@ -53,6 +52,16 @@ def compare(release_dir: Path, previous: Path, marts: list[Mart]) -> list[MartCh
                 MartChanges(mart=old.stem, removed=["(hele tabel / whole table)"])
             )
     return changes
+
+
+def figures_changed(
+    release_dir: Path, previous: Path | None, marts: list[Mart]
+) -> bool:
+    """Whether any figure differs from the previous release's (True when there is
+    none to compare with)."""
+    if previous is None or not (previous / CSV_FOLDER).is_dir():
+        return True
+    return any(change.any() for change in compare(release_dir, previous, marts))
 
 
 def _compare_mart(release_dir: Path, previous: Path, mart: Mart) -> MartChanges:
@@ -148,7 +157,7 @@ def write_changelog(
             lines.append(NOTHING_CHANGED)
         for change in changes:
             lines += _section(change)
-    path = release_dir / "CHANGELOG.md"
+    path = release_dir / CHANGELOG_FILE
     path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
     return path
 

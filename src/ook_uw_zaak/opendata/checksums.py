@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-CHECKSUM_FILE = "SHA256SUMS"
+from ook_uw_zaak.opendata.names import CHECKSUM_FILE
 
 
 def release_files(release_dir: Path) -> list[Path]:

@@ -5,6 +5,7 @@ descriptions), its primary key (from its unique tests) and its row order."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,26 @@ class Mart:
         )
 
 
-def read_marts(manifest_path: Path) -> list[Mart]:
-    """The released marts, in the order the exposure lists them."""
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the release, and where releases are served: the exposure
+    open_data_release's owner, meta and url (models/marts/_release__exposures.yml),
+    their one home."""
+
+    name: str
+    email: str | None
+    iri: str
+    kind: str  # a code of the ADMS publisher types, e.g. RegionalAuthority
+    homepage: str
+    base_url: str | None  # where release folders are served; None: relative URLs
+
+
+_URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+")
+_EMAIL = re.compile(r"[^\s@<>\"'`]+@[^\s@<>\"'`]+\.[a-z]{2,}", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _release_exposure(manifest: dict[str, Any], manifest_path: Path) -> dict[str, Any]:
     exposures = [
         exposure
         for exposure in manifest.get("exposures", {}).values()
@@ -84,9 +102,54 @@ def read_marts(manifest_path: Path) -> list[Mart]:
             f"{manifest_path} has no exposure named {RELEASE_EXPOSURE}: it lists "
             "the marts a release publishes (models/marts/_release__exposures.yml)."
         )
+    return exposures[0]
+
+
+def read_publisher(manifest_path: Path) -> Publisher:
+    """The publisher of the release, checked: each value reaches JSON-LD, YAML and
+    HTML, so a URL must be a plain http(s) URL and an e-mail address an address."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    exposure = _release_exposure(manifest, manifest_path)
+    owner = exposure.get("owner") or {}
+    meta = exposure.get("config", {}).get("meta") or exposure.get("meta") or {}
+    where = f"the exposure {RELEASE_EXPOSURE} (models/marts/_release__exposures.yml)"
+
+    def checked(value: Any, pattern: re.Pattern[str], field: str) -> str:
+        text = str(value or "")
+        if not pattern.fullmatch(text):
+            raise ReleaseContentError(
+                f"{field} of {where} is {text!r}: give "
+                + ("an http(s) URL" if pattern is _URL else "a valid value")
+                + "."
+            )
+        return text
+
+    name = " ".join(str(owner.get("name") or "").split())
+    if not name:
+        raise ReleaseContentError(
+            f"owner.name of {where} is empty: name the publisher."
+        )
+    email = owner.get("email")
+    base_url = exposure.get("url")
+    return Publisher(
+        name=name,
+        email=checked(email, _EMAIL, "owner.email") if email else None,
+        iri=checked(meta.get("publisher_iri"), _URL, "meta.publisher_iri"),
+        kind=checked(meta.get("publisher_type"), _WORD, "meta.publisher_type"),
+        homepage=checked(
+            meta.get("publisher_homepage"), _URL, "meta.publisher_homepage"
+        ),
+        base_url=checked(base_url, _URL, "url").rstrip("/") + "/" if base_url else None,
+    )
+
+
+def read_marts(manifest_path: Path) -> list[Mart]:
+    """The released marts, in the order the exposure lists them."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    exposure = _release_exposure(manifest, manifest_path)
     unique_keys = _unique_keys(manifest)
     marts = []
-    for unique_id in exposures[0]["depends_on"]["nodes"]:
+    for unique_id in exposure["depends_on"]["nodes"]:
         node = manifest["nodes"][unique_id]
         marts.append(_mart(node, unique_keys.get(unique_id, (False, (), ()))))
     return marts

@@ -8,8 +8,9 @@ import shutil
 from pathlib import Path
 
 from ook_uw_zaak.dbt.session import DOCS_PAGE_NAME
+from ook_uw_zaak.opendata import names
 
-DOCS_PAGE = Path("docs") / "index.html"
+DOCS_PAGE = Path(names.DOCS_PAGE)
 
 
 class DocsError(RuntimeError):

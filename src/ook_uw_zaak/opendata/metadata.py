@@ -1,6 +1,6 @@
-"""The release's descriptions of itself: the Frictionless data package, the DCAT-AP
-record (following DCAT-AP Vlaanderen where it applies), CITATION.cff, the release
-identifier and the data licence."""
+"""The release's descriptions of itself: the Frictionless data package,
+CITATION.cff, the release identifier and the data licence (the DCAT record:
+opendata/dcat.py)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,20 @@ import yaml
 
 from ook_uw_zaak.opendata import texts
 from ook_uw_zaak.opendata.checksums import sha256_of
-from ook_uw_zaak.opendata.contents import Mart
-from ook_uw_zaak.opendata.tables import csv_path, parquet_path
-from ook_uw_zaak.opendata.workbook import WORKBOOK_FILE
+from ook_uw_zaak.opendata.contents import Mart, Publisher
+from ook_uw_zaak.opendata.names import (
+    CITATION_FILE,
+    DATAPACKAGE_FILE,
+    LICENCE_FILE,
+    RELEASE_ID_FILE,
+)
+from ook_uw_zaak.opendata.tables import csv_path
 
-DATAPACKAGE_FILE = "datapackage.json"
-DCAT_FILE = "dcat.jsonld"
-CITATION_FILE = "CITATION.cff"
-RELEASE_FILE = "RELEASE"
 PACKAGE_NAME = "ook-uw-zaak"
 
 
 def write_release_id(release_dir: Path, release_id: str) -> Path:
-    path = release_dir / RELEASE_FILE
+    path = release_dir / RELEASE_ID_FILE
     path.write_text(release_id + "\n", encoding="utf-8")
     return path
 
@@ -38,17 +39,22 @@ def write_licence(release_dir: Path) -> Path:
         .read_text(encoding="utf-8")
     )
     notice = texts.LICENCE_NOTICE.format(attribution=texts.LICENCE["attribution"])
-    path = release_dir / texts.LICENCE_FILE
+    path = release_dir / LICENCE_FILE
     path.write_text(notice + legal_code.rstrip("\n") + "\n", encoding="utf-8")
     return path
 
 
 def datapackage(
-    marts: list[Mart], release_id: str, created: datetime
+    release_dir: Path,
+    marts: list[Mart],
+    publisher: Publisher,
+    release_id: str,
+    created: datetime,
 ) -> dict[str, Any]:
     """A Frictionless (tabular) data package of the CSV files, built from the
     marts' contracts: every column with its type, description and whether it is
-    required, the primary key from the mart's unique tests."""
+    required, the primary key from the mart's unique tests; each file with its
+    size and SHA-256 hash."""
     licence = texts.LICENCE
     return {
         "profile": "tabular-data-package",
@@ -66,12 +72,19 @@ def datapackage(
             {"name": licence["id"], "path": licence["url"], "title": licence["title"]}
         ],
         "sources": [{"title": texts.SOURCE["title"]}],
-        "contributors": [{"title": texts.PUBLISHER, "role": "publisher"}],
-        "resources": [_resource(mart) for mart in marts],
+        "contributors": [
+            {
+                "title": publisher.name,
+                "role": "publisher",
+                "path": publisher.homepage,
+                **({"email": publisher.email} if publisher.email else {}),
+            }
+        ],
+        "resources": [_resource(release_dir, mart) for mart in marts],
     }
 
 
-def _resource(mart: Mart) -> dict[str, Any]:
+def _resource(release_dir: Path, mart: Mart) -> dict[str, Any]:
     fields = []
     for column in mart.columns:
         field: dict[str, Any] = {
@@ -100,162 +113,31 @@ def _resource(mart: Mart) -> dict[str, Any]:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
+        "bytes": (release_dir / csv_path(mart)).stat().st_size,
+        "hash": f"sha256:{sha256_of(release_dir / csv_path(mart))}",
         "dialect": {"delimiter": ",", "header": True, "quoteChar": '"'},
         "schema": schema,
     }
 
 
 def write_datapackage(
-    release_dir: Path, marts: list[Mart], release_id: str, created: datetime
+    release_dir: Path,
+    marts: list[Mart],
+    publisher: Publisher,
+    release_id: str,
+    created: datetime,
 ) -> Path:
     path = release_dir / DATAPACKAGE_FILE
-    descriptor = datapackage(marts, release_id, created)
+    descriptor = datapackage(release_dir, marts, publisher, release_id, created)
     path.write_text(
         json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return path
 
 
-# EU file-type and licence vocabularies (DCAT-AP), IANA media types.
-_EU = "http://publications.europa.eu/resource/authority/"
-_FORMATS = {
-    ".csv": ("CSV", "text/csv"),
-    ".parquet": ("PARQUET", "application/vnd.apache.parquet"),
-    ".xlsx": (
-        "XLSX",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
-    ".json": ("JSON", "application/json"),
-    ".duckdb": ("BIN", "application/octet-stream"),
-}
-
-
-def dcat_record(
-    release_dir: Path, marts: list[Mart], release_id: str, created: datetime
+def citation(
+    publisher: Publisher, release_id: str, created: datetime
 ) -> dict[str, Any]:
-    """The dataset as DCAT-AP (JSON-LD): titles and descriptions in Dutch and
-    English, publisher, contact point, licence, rights, theme, language, temporal
-    coverage, version, and a distribution per file with its format, media type,
-    licence and SHA-256 checksum. URLs are relative to the record (the release
-    folder); a portal that harvests it resolves them against where it is served."""
-    licence = {"@id": texts.LICENCE["eu_vocabulary"]}
-    distributions = []
-    files = [WORKBOOK_FILE, DATAPACKAGE_FILE, "ook_uw_zaak.duckdb"]
-    files += [csv_path(mart).as_posix() for mart in marts]
-    files += [parquet_path(mart).as_posix() for mart in marts]
-    for relative in files:
-        path = release_dir / relative
-        if not path.is_file():
-            continue
-        file_type, media_type = _FORMATS[path.suffix]
-        distributions.append(
-            {
-                "@id": relative,
-                "@type": "dcat:Distribution",
-                "dct:title": [
-                    {"@language": "nl", "@value": _distribution_title(relative, "nl")},
-                    {"@language": "en", "@value": _distribution_title(relative, "en")},
-                ],
-                "dcat:accessURL": {"@id": relative},
-                "dcat:downloadURL": {"@id": relative},
-                "dct:format": {"@id": f"{_EU}file-type/{file_type}"},
-                "dcat:mediaType": {
-                    "@id": f"https://www.iana.org/assignments/media-types/{media_type}"
-                },
-                "dct:license": licence,
-                "dcat:byteSize": {
-                    "@value": str(path.stat().st_size),
-                    "@type": "xsd:nonNegativeInteger",
-                },
-                "spdx:checksum": {
-                    "@type": "spdx:Checksum",
-                    "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-                    "spdx:checksumValue": sha256_of(path),
-                },
-            }
-        )
-    return {
-        "@context": {
-            "dcat": "http://www.w3.org/ns/dcat#",
-            "dct": "http://purl.org/dc/terms/",
-            "foaf": "http://xmlns.com/foaf/0.1/",
-            "vcard": "http://www.w3.org/2006/vcard/ns#",
-            "adms": "http://www.w3.org/ns/adms#",
-            "owl": "http://www.w3.org/2002/07/owl#",
-            "spdx": "http://spdx.org/rdf/terms#",
-            "xsd": "http://www.w3.org/2001/XMLSchema#",
-        },
-        "@id": f"#{PACKAGE_NAME}",
-        "@type": "dcat:Dataset",
-        "dct:identifier": f"{PACKAGE_NAME}-{release_id}",
-        "dct:title": [
-            {"@language": "nl", "@value": texts.TITLE["nl"]},
-            {"@language": "en", "@value": texts.TITLE["en"]},
-        ],
-        "dct:description": [
-            {"@language": "nl", "@value": texts.DESCRIPTION["nl"]},
-            {"@language": "en", "@value": texts.DESCRIPTION["en"]},
-        ],
-        "dcat:keyword": [
-            {"@language": "nl", "@value": word} for word in texts.KEYWORDS["nl"]
-        ]
-        + [{"@language": "en", "@value": word} for word in texts.KEYWORDS["en"]],
-        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": texts.PUBLISHER},
-        "dcat:contactPoint": {
-            "@type": "vcard:Organization",
-            "vcard:fn": texts.PUBLISHER,
-        },
-        "dcat:theme": {"@id": f"{_EU}data-theme/ECON"},
-        "dct:language": {"@id": f"{_EU}language/NLD"},
-        "dct:accessRights": {"@id": f"{_EU}access-right/PUBLIC"},
-        "dct:license": licence,
-        "dct:source": {"dct:title": texts.SOURCE["title"]},
-        "dct:temporal": {
-            "@type": "dct:PeriodOfTime",
-            "dcat:startDate": {"@value": "2015-11-01", "@type": "xsd:date"},
-            "dcat:endDate": {"@value": "2021-06-30", "@type": "xsd:date"},
-        },
-        "dct:issued": {"@value": _timestamp(created), "@type": "xsd:dateTime"},
-        "dct:modified": {"@value": _timestamp(created), "@type": "xsd:dateTime"},
-        "owl:versionInfo": release_id,
-        "adms:versionNotes": "CHANGELOG.md",
-        "dcat:distribution": distributions,
-    }
-
-
-def _distribution_title(relative: str, language: str) -> str:
-    name = Path(relative).name
-    words = {
-        "nl": {
-            ".csv": "CSV",
-            ".parquet": "Parquet",
-            ".xlsx": "Excel-werkmap",
-            ".json": "Frictionless-datapakket",
-            ".duckdb": "DuckDB-databank",
-        },
-        "en": {
-            ".csv": "CSV",
-            ".parquet": "Parquet",
-            ".xlsx": "Excel workbook",
-            ".json": "Frictionless data package",
-            ".duckdb": "DuckDB database",
-        },
-    }
-    return f"{name} ({words[language][Path(relative).suffix]})"
-
-
-def write_dcat(
-    release_dir: Path, marts: list[Mart], release_id: str, created: datetime
-) -> Path:
-    path = release_dir / DCAT_FILE
-    record = dcat_record(release_dir, marts, release_id, created)
-    path.write_text(
-        json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    return path
-
-
-def citation(release_id: str, created: datetime) -> dict[str, Any]:
     return {
         "cff-version": "1.2.0",
         "message": (
@@ -265,7 +147,13 @@ def citation(release_id: str, created: datetime) -> dict[str, Any]:
         "type": "dataset",
         "title": texts.TITLE["en"],
         "abstract": texts.DESCRIPTION["en"],
-        "authors": [{"name": texts.PUBLISHER}],
+        "authors": [
+            {
+                "name": publisher.name,
+                "website": publisher.homepage,
+                **({"email": publisher.email} if publisher.email else {}),
+            }
+        ],
         "version": release_id,
         "date-released": created.date().isoformat(),
         "license": texts.LICENCE["id"],
@@ -281,11 +169,16 @@ def citation(release_id: str, created: datetime) -> dict[str, Any]:
     }
 
 
-def write_citation(release_dir: Path, release_id: str, created: datetime) -> Path:
+def write_citation(
+    release_dir: Path, publisher: Publisher, release_id: str, created: datetime
+) -> Path:
     path = release_dir / CITATION_FILE
     path.write_text(
         yaml.safe_dump(
-            citation(release_id, created), sort_keys=False, allow_unicode=True, width=88
+            citation(publisher, release_id, created),
+            sort_keys=False,
+            allow_unicode=True,
+            width=88,
         ),
         encoding="utf-8",
     )

@@ -1,4 +1,5 @@
-"""The files of a release that the pages link, as links relative to the page.
+"""Every file of a release, named once here, and the links the pages make to them,
+relative to the page.
 
 A release folder holds the published DuckDB file and its open-data files (written
 by the release's build); the report links each chart's CSV, and the index links
@@ -11,29 +12,44 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
+
 # Where the pages go in a release, and where its data files are.
+INDEX_FILE = "index.html"
 REPORT_FOLDER = "report"
 CSV_FOLDER = "data/csv"
 PARQUET_FOLDER = "data/parquet"
-# The release's identifier, one line.
-RELEASE_ID_FILE = "RELEASE"
+# The single files of a release.
+WORKBOOK_FILE = "ook_uw_zaak.xlsx"
+DATABASE_FILE = PUBLISHED_FILE_NAME
+DATAPACKAGE_FILE = "datapackage.json"
+DCAT_FILE = "dcat.jsonld"
+DOCS_PAGE = "docs/index.html"
+CITATION_FILE = "CITATION.cff"
+CHANGELOG_FILE = "CHANGELOG.md"
+CHECKSUM_FILE = "SHA256SUMS"
+RELEASE_ID_FILE = "RELEASE"  # the release's identifier, one line
+LICENCE_FILE = "LICENSE-data.txt"
 # Single files of a release, in the order the index lists them, each with the key
 # of its description in the index's template.
 SINGLE_FILES = (
-    ("workbook", "ook_uw_zaak.xlsx"),
-    ("database", "ook_uw_zaak.duckdb"),
-    ("datapackage", "datapackage.json"),
-    ("dcat", "dcat.jsonld"),
-    ("docs", "docs/index.html"),
-    ("citation", "CITATION.cff"),
-    ("changelog", "CHANGELOG.md"),
-    ("checksums", "SHA256SUMS"),
+    ("workbook", WORKBOOK_FILE),
+    ("database", DATABASE_FILE),
+    ("datapackage", DATAPACKAGE_FILE),
+    ("dcat", DCAT_FILE),
+    ("docs", DOCS_PAGE),
+    ("citation", CITATION_FILE),
+    ("changelog", CHANGELOG_FILE),
+    ("checksums", CHECKSUM_FILE),
     ("release", RELEASE_ID_FILE),
 )
+# The files of the dataset as a whole that the DCAT record distributes (beside a
+# CSV and a Parquet file per mart).
+DATASET_FILES = (WORKBOOK_FILE, DATAPACKAGE_FILE, DATABASE_FILE)
 # Written by the release's build after the pages, over every other file (these
 # pages included): linked from a page inside the release even though it does not
 # exist yet when the page is written.
-WRITTEN_AFTER_PAGES = ("SHA256SUMS",)
+WRITTEN_AFTER_PAGES = (CHECKSUM_FILE,)
 # Licence files: their names are the release build's to choose.
 LICENCE_PATTERNS = ("LICEN[CS]E*", "licen[cs]e*")
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import duckdb
 
 from ook_uw_zaak.files import sql_literal
+from ook_uw_zaak.opendata import names
 from ook_uw_zaak.opendata.contents import Mart
 
-CSV_FOLDER = Path("data") / "csv"
-PARQUET_FOLDER = Path("data") / "parquet"
+CSV_FOLDER = Path(names.CSV_FOLDER)
+PARQUET_FOLDER = Path(names.PARQUET_FOLDER)
 
 
 def csv_path(mart: Mart) -> Path:

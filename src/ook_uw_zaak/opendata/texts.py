@@ -59,8 +59,6 @@ SOURCE: Final = {
     "note_en": "Copy in the source code: docs/source/parliamentary_answer.txt",
 }
 
-PUBLISHER: Final = "ook_uw_zaak warehouse maintainers"
-
 # The caveats of the README, for the "Lees mij - Read me" sheet.
 CAVEATS: Final = [
     (
@@ -120,7 +118,6 @@ LICENCE: Final = {
     ),
 }
 
-LICENCE_FILE: Final = "LICENSE-data.txt"
 
 LICENCE_NOTICE: Final = """\
 De gegevens van deze release / The data of this release

@@ -15,9 +15,9 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ook_uw_zaak.opendata import texts
-from ook_uw_zaak.opendata.contents import Mart
+from ook_uw_zaak.opendata.contents import Mart, Publisher
+from ook_uw_zaak.opendata.names import WORKBOOK_FILE
 
-WORKBOOK_FILE = "ook_uw_zaak.xlsx"
 SHEET_NAME_LIMIT = 31  # Excel's
 TYPE_WORDS = {
     "string": ("tekst", "text"),
@@ -53,6 +53,7 @@ def write_workbook(
     release_dir: Path,
     release_id: str,
     created: datetime,
+    publisher: Publisher,
 ) -> Path:
     path = release_dir / WORKBOOK_FILE
     workbook = xlsxwriter.Workbook(
@@ -61,7 +62,7 @@ def write_workbook(
     workbook.set_properties(
         {
             "title": f"{texts.TITLE['nl']} / {texts.TITLE['en']}",
-            "author": texts.PUBLISHER,
+            "author": publisher.name,
             "comments": f"Release {release_id}",
             "created": created.replace(tzinfo=None),
         }

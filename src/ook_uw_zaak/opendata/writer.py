@@ -19,14 +19,14 @@ from pathlib import Path
 
 import duckdb
 
-from ook_uw_zaak.opendata.changelog import write_changelog
+from ook_uw_zaak.opendata import dcat
+from ook_uw_zaak.opendata.changelog import figures_changed, write_changelog
 from ook_uw_zaak.opendata.checksums import write_checksums
-from ook_uw_zaak.opendata.contents import read_marts
+from ook_uw_zaak.opendata.contents import read_marts, read_publisher
 from ook_uw_zaak.opendata.docs_page import copy_docs_page
 from ook_uw_zaak.opendata.metadata import (
     write_citation,
     write_datapackage,
-    write_dcat,
     write_licence,
     write_release_id,
 )
@@ -53,16 +53,22 @@ def write_release(
     release_id = release_id or release_dir.name
     created = created or datetime.now(UTC).replace(microsecond=0)
     marts = read_marts(dbt_target / "manifest.json")
+    publisher = read_publisher(dbt_target / "manifest.json")
     copy_docs_page(dbt_target, release_dir)
     with duckdb.connect(str(database), read_only=True) as connection:
         write_tables(connection, marts, release_dir)
-        write_workbook(connection, marts, release_dir, release_id, created)
-    write_datapackage(release_dir, marts, release_id, created)
+        write_workbook(connection, marts, release_dir, release_id, created, publisher)
+    write_datapackage(release_dir, marts, publisher, release_id, created)
     write_licence(release_dir)
-    write_citation(release_dir, release_id, created)
+    write_citation(release_dir, publisher, release_id, created)
     write_release_id(release_dir, release_id)
     write_changelog(release_dir, previous_release, marts, release_id)
-    write_dcat(release_dir, marts, release_id, created)
+    now = created.isoformat(timespec="seconds")
+    issued = dcat.first_issued(previous_release) or now
+    modified = dcat.last_modified(previous_release)
+    if modified is None or figures_changed(release_dir, previous_release, marts):
+        modified = now
+    dcat.write_dcat(release_dir, marts, publisher, release_id, issued, modified)
     write_report_pages(database, release_dir)  # after the files its index links
     write_checksums(release_dir)
     return sorted(p for p in release_dir.rglob("*") if p.is_file())

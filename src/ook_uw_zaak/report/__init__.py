@@ -29,8 +29,9 @@ from pathlib import Path
 import duckdb
 
 from ook_uw_zaak import files
-from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE
 from ook_uw_zaak.opendata.names import (
+    CHECKSUM_FILE,
+    INDEX_FILE,
     RELEASE_ID_FILE,
     REPORT_FOLDER,
     PageLinks,
@@ -41,7 +42,7 @@ from ook_uw_zaak.report.i18n import LANGUAGES
 from ook_uw_zaak.report.pages import render_index, report_chunks
 from ook_uw_zaak.report.queries import Marts, read_marts
 
-INDEX_FILE_NAME = "index.html"
+INDEX_FILE_NAME = INDEX_FILE
 
 __all__ = [
     "INDEX_FILE_NAME",
