@@ -34,6 +34,7 @@ from ook_uw_zaak.opendata.contents import (
     read_publisher,
 )
 from ook_uw_zaak.opendata.docs_page import DocsError
+from ook_uw_zaak.opendata.labels import LabelError, label
 from ook_uw_zaak.opendata.names import LICENCE_FILE
 from ook_uw_zaak.opendata.texts import README_SHEET
 from ook_uw_zaak.opendata.workbook import WORKBOOK_FILE, sheet_names
@@ -175,10 +176,14 @@ def test_workbook_sheets_hold_the_marts_rows_as_numbers(
     for mart in marts:
         sheet = workbook[names[mart.name]]
         rows = list(sheet.iter_rows())
-        assert [cell.value for cell in rows[0]] == mart.column_names
+        # Row 1: the Dutch label a reader understands; row 2: the column's name.
+        assert [cell.value for cell in rows[0]] == [
+            label(name).nl for name in mart.column_names
+        ]
+        assert [cell.value for cell in rows[1]] == mart.column_names
         expected = database_rows(built_warehouse, mart)
-        assert len(rows) - 1 == len(expected), mart.name
-        for cells, values in zip(rows[1:], expected, strict=True):
+        assert len(rows) - 2 == len(expected), mart.name
+        for cells, values in zip(rows[2:], expected, strict=True):
             for cell, value, column in zip(cells, values, mart.columns, strict=True):
                 where = f"{mart.name}.{column.name} row {cell.row}"
                 if value is None:
@@ -190,6 +195,7 @@ def test_workbook_sheets_hold_the_marts_rows_as_numbers(
                     # 15, so a double differs from the mart in its last bit at most.
                     assert cell.value == pytest.approx(value, rel=1e-15), where
                     assert isinstance(value, float) or cell.value == value, where
+                    assert cell.number_format != "General", where
                     numeric_cells += 1
                 elif column.field_type == "date":
                     assert isinstance(cell.value, datetime), where
@@ -199,28 +205,90 @@ def test_workbook_sheets_hold_the_marts_rows_as_numbers(
     assert numeric_cells > 300
 
 
+@pytest.mark.parametrize(
+    ("sheet", "column", "number_format"),
+    [
+        ("fct_info_sessions_by_year", "participants", "#,##0"),
+        ("fct_info_sessions_by_year", "participants_per_session", "#,##0.00"),
+        ("fct_info_sessions_by_year", "calendar_year", "0"),
+        ("fct_info_sessions_by_province", "share_of_run_participants", "0.0%"),
+        (
+            "fct_info_sessions_by_province",
+            "participants_relative_change_over_run",
+            "+0.0%;-0.0%;0.0%",
+        ),
+        (
+            "fct_info_sessions_by_province",
+            "participants_change_over_run",
+            "+#,##0;-#,##0;0",
+        ),
+    ],
+)
+def test_workbook_shows_figures_by_their_unit(
+    release: Path, sheet: str, column: str, number_format: str
+) -> None:
+    cells = openpyxl.load_workbook(release / WORKBOOK_FILE)[sheet]
+    header = [cell.value for cell in cells[2]]
+    values = [row[header.index(column)] for row in cells.iter_rows(min_row=3)]
+    filled = [cell for cell in values if cell.value is not None]
+    assert filled and all(cell.number_format == number_format for cell in filled)
+
+
+def test_workbook_rows_come_in_the_order_of_time(release: Path) -> None:
+    sheet = openpyxl.load_workbook(release / WORKBOOK_FILE)[
+        "fct_online_activity_by_period"
+    ]
+    starts = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert starts == sorted(starts) and len(starts) == 5
+    first = next(sheet.iter_rows(min_row=3, values_only=True))
+    assert first[0] == "nov 2015- dec 2016"
+
+
+def test_workbook_prints_landscape_one_page_wide_with_its_headers(
+    release: Path, marts: list[Mart]
+) -> None:
+    workbook = openpyxl.load_workbook(release / WORKBOOK_FILE)
+    for name in sheet_names(marts).values():
+        sheet = workbook[name]
+        assert sheet.page_setup.orientation == "landscape", name
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, name
+        assert sheet.page_setup.fitToWidth in (None, 1), name  # 1 is the default
+        assert sheet.page_setup.fitToHeight == 0, name
+        assert sheet.print_title_rows == "$1:$2", name
+        assert sheet.freeze_panes == "A3", name
+
+
 def test_workbook_read_me_sheet_has_definitions_and_caveats_in_two_languages(
     release: Path, marts: list[Mart]
 ) -> None:
     sheet = openpyxl.load_workbook(release / WORKBOOK_FILE)[README_SHEET]
-    text = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
-    flat = " ".join(str(cell) for row in text for cell in row if cell)
-    assert "Opgelet / Caveats" in flat
+    rows = list(sheet.iter_rows(values_only=True))
+    # Columns A and B only, each row as tall as its wrapped text.
+    assert max(len([c for c in row if c is not None]) for row in rows) <= 2
+    assert all(row[2:] == (None,) * len(row[2:]) for row in rows)
+    for number, (_, text) in enumerate(rows, start=1):
+        if text and "\n" in str(text):
+            lines = str(text).count("\n") + 1
+            assert sheet.row_dimensions[number].height >= 15 * lines, number
+    flat = " ".join(str(cell) for row in rows for cell in row if cell)
+    assert "Opgelet 1 / Caveat 1" in flat
     assert "een onbekend cijfer, geen nul" in flat
     assert "an unknown figure, not a zero" in flat
-    defined = {(row[0], row[1]) for row in text if row[1] and row[4]}
-    names = sheet_names(marts)
     for mart in marts:
         for column in mart.columns:
-            assert (names[mart.name], column.name) in defined, column.name
-    # The headline mart's columns are defined in Dutch too (meta.description_nl).
-    dutch = {
-        row[1]
-        for row in text
-        if row[0] == "fct_programme_whole_run" and row[2] and row[3]
-    }
-    whole_run = next(m for m in marts if m.name == "fct_programme_whole_run")
-    assert dutch == set(whole_run.column_names)
+            assert f"{label(column.name).nl}\n({column.name};" in flat, column.name
+            assert column.description in flat, column.name
+            assert (column.description_nl or "") in flat, column.name
+
+
+def test_every_released_column_has_a_label(marts: list[Mart]) -> None:
+    """Every released column has a Dutch and an English label and a unit; an
+    unlabelled column stops the release with a sentence that names it."""
+    for mart in marts:
+        for column in mart.columns:
+            assert label(column.name).nl and label(column.name).en
+    with pytest.raises(LabelError, match="no_such_column has no label"):
+        label("no_such_column")
 
 
 def test_every_released_column_has_a_dutch_definition(marts: list[Mart]) -> None:

@@ -15,6 +15,7 @@ import yaml
 from ook_uw_zaak.opendata import texts
 from ook_uw_zaak.opendata.checksums import sha256_of
 from ook_uw_zaak.opendata.contents import Mart, Publisher
+from ook_uw_zaak.opendata.labels import label
 from ook_uw_zaak.opendata.names import (
     CITATION_FILE,
     DATAPACKAGE_FILE,
@@ -89,6 +90,8 @@ def _resource(release_dir: Path, mart: Mart) -> dict[str, Any]:
     for column in mart.columns:
         field: dict[str, Any] = {
             "name": column.name,
+            "title": label(column.name).en,
+            "title_nl": label(column.name).nl,
             "type": column.field_type,
             "description": column.description,
         }
