@@ -131,10 +131,12 @@ def write_workbook(
 
 
 def _width(column: str, values: list[Any]) -> int:
-    """A column wide enough for its figures and a header of at most 3 lines."""
+    """A column wide enough for its figures, for the longest word of its label
+    (never broken inside a word) and for the label in at most 3 lines."""
+    words = label(column).nl.split()
     longest = max((len(_shown(value)) for value in values), default=0)
-    header = math.ceil(len(label(column).nl) / 3) + 1
-    return max(10, min(48, max(longest + 2, header, len(column) // 2)))
+    header = max(math.ceil(len(label(column).nl) / 3) + 1, *(len(w) + 2 for w in words))
+    return max(10, min(48, max(longest + 2, header)))
 
 
 def _shown(value: Any) -> str:
@@ -146,12 +148,14 @@ def _shown(value: Any) -> str:
 def _write_table(
     sheet: Worksheet, mart: Mart, rows: list[tuple[Any, ...]], formats: _Formats
 ) -> None:
+    header_lines = 1
     for number, column in enumerate(mart.columns):
         sheet.write_string(0, number, label(column.name).nl, formats.header)
         sheet.write_string(1, number, column.name, formats.name)
         width = _width(column.name, [row[number] for row in rows])
         sheet.set_column(number, number, width)
-    sheet.set_row(0, LINE_POINTS * 3)
+        header_lines = max(header_lines, _lines(label(column.name).nl, width))
+    sheet.set_row(0, LINE_POINTS * header_lines)
     units = [label(column.name).unit for column in mart.columns]
     for row_number, row in enumerate(rows, start=2):
         for column_number, value in enumerate(row):
@@ -192,8 +196,18 @@ def _write_cell(
 
 
 def _lines(text: str, width: int) -> int:
-    """How many lines `text` takes in a wrapped cell `width` characters wide."""
-    return sum(max(1, math.ceil(len(part) / (width - 2))) for part in text.split("\n"))
+    """How many lines `text` takes in a cell `width` characters wide, wrapped at
+    spaces (a little wider than a character count: bold and capitals)."""
+    count = 0
+    for part in text.split("\n"):
+        lines, used = 1, 0
+        for word in part.split():
+            if used and used + 1 + len(word) > width - 2:
+                lines, used = lines + 1, len(word)
+            else:
+                used += len(word) + (1 if used else 0)
+        count += lines
+    return count
 
 
 class _Readme:
