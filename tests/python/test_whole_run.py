@@ -55,7 +55,7 @@ def test_whole_run_has_dutch_and_english_words(built_warehouse: Path) -> None:
 
 
 def test_readme_whole_run_query_runs_as_written(built_warehouse: Path) -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "docs" / "querying.md").read_text(encoding="utf-8")
     section = readme.split("**The whole run at a glance**", 1)[1]
     query = re.search(r"```sql\n(.*?)```", section, re.DOTALL)
     assert query is not None, "the README lost its whole-run query"
