@@ -1,5 +1,6 @@
 """The semantic layer: `mf query` (dbt-metricflow) answers metric queries from the
-warehouse with the figures of the answer.
+warehouse with the figures of the answer, and the `mf` commands that
+docs/semantic-layer.md shows run as written.
 
 The queries run in a temporary copy of the project holding a copy of the warehouse
 built by the `built_warehouse` fixture: `dbt parse` writes the semantic manifest
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PUBLISHED_FILE_NAME, copy_project
+from conftest import PUBLISHED_FILE_NAME, REPO_ROOT, copy_project
 from support.answer_figures import (
     ESCANS,
     ESCANS_TOTAL,
@@ -26,6 +29,7 @@ from support.answer_figures import (
     WEBSITE_VISITORS_TOTAL,
 )
 
+DOCS_FILE = REPO_ROOT / "docs" / "semantic-layer.md"
 DBT = "from dbt.cli.main import cli; cli(prog_name='dbt')"
 MF = "from dbt_metricflow.cli.main import cli; cli()"
 Rows = list[dict[str, str]]
@@ -123,3 +127,45 @@ def test_every_metric_by_year(project: Project) -> None:
         assert float(row["escans_per_1000_website_visitors"]) == pytest.approx(
             escans[year] * 1000 / visitors[year]
         )
+
+
+def _documented_mf_commands() -> list[list[str]]:
+    """The arguments of every `mf` command in the shell blocks of the docs file."""
+    text = DOCS_FILE.read_text(encoding="utf-8")
+    return [
+        shlex.split(line.split("#", 1)[0])[1:]
+        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+        for line in block.splitlines()
+        if line.startswith("mf ")
+    ]
+
+
+def test_documented_mf_commands_run_as_written(project: Project) -> None:
+    commands = _documented_mf_commands()
+    queries = [arguments[1:] for arguments in commands if arguments[0] == "query"]
+    assert queries, f"{DOCS_FILE.name} shows no mf query"
+    for arguments in commands:
+        if arguments[0] != "query":
+            project.run(MF, *arguments)
+    results = [project.query(*arguments) for arguments in queries]
+    # The participants the docs give for the first query: "ANT 536 / 382, ...".
+    documented = {
+        (province, year): int(figure)
+        for province, *figures in re.findall(
+            r"\b([A-Z]{3}) (\d+) / (\d+)", DOCS_FILE.read_text(encoding="utf-8")
+        )
+        for year, figure in zip((2018, 2019), figures, strict=True)
+    }
+    assert documented == {key: pair[1] for key, pair in INFO_SESSIONS.items()}
+    first = {
+        (row["province"], _year(row)): int(row["participants"]) for row in results[0]
+    }
+    assert first == documented
+    # What the docs say of the years without a figure: queried alone, the
+    # info-session metrics have no row for them; beside e-scans, an empty cell.
+    for rows in results:
+        if "sessions" in rows[0] and "escans" in rows[0]:
+            empty = {_year(row) for row in rows if row["sessions"] == ""}
+            assert empty == {2016, 2017, 2020}
+        elif "escans" not in rows[0]:
+            assert {_year(row) for row in rows} == {2018, 2019}
