@@ -45,7 +45,7 @@ from tests.python.support.project_copy import copy_project
 
 DEFAULT_RUNS = 3
 DEFAULT_FACTORS = (1, 1_000)
-# The targets the figures are held against (README, Performance); nothing fails on them.
+# The targets the figures are held against (docs/performance.md); nothing fails on them.
 MAX_FLOOR_RATIO = 2.0  # the moonshot: 1.5, jaffle_shop_duckdb's ratio
 MAX_BENCH_SECONDS = 300.0
 MAX_GROWTH_RATIO = 2.0
