@@ -13,6 +13,7 @@ renamed as (
         activity,
         availability,
         reason,
+        reason_nl,
         reason_fact_ids,
         where_to_query
     from source

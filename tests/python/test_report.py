@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po
 
 from ook_uw_zaak import report
 from ook_uw_zaak.cli import main
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
 from ook_uw_zaak.report import (
     INDEX_FILE_NAME,
     LANGUAGES,
@@ -50,6 +51,8 @@ INFO_SESSION_CHARTS = [
 ]
 REPORT_PACKAGE = Path(__file__).resolve().parents[2] / "src/ook_uw_zaak/report"
 CHROMIUM = "/usr/bin/chromium"
+# The widths the pages are checked at: a desktop window and a phone.
+WIDTHS = (1280, 400)
 
 # Run in the page after it loaded: each chart's drawn size, every link's address
 # (resolved by the browser) and whether an in-page link finds its target.
@@ -65,9 +68,24 @@ const links = [...document.querySelectorAll("a[href]")].map((a) => ({
   found: !a.getAttribute("href").startsWith("#")
     || document.getElementById(a.getAttribute("href").slice(1)) !== null,
 }));
+// The smallest chart text as drawn: its font size times the chart's scale.
+const chartText = [...document.querySelectorAll("svg.chart text")].map((text) =>
+  parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a);
+const cells = [...document.querySelectorAll("th, td")].map((cell) => {
+  const style = getComputedStyle(cell);
+  return style.overflowWrap + " " + style.wordBreak + " " + style.hyphens;
+});
+const layout = {
+  lang: document.documentElement.lang,
+  width: window.innerWidth,
+  height: document.documentElement.scrollHeight,
+  pageOverflow: document.documentElement.scrollWidth - window.innerWidth,
+  smallestChartText: chartText.length ? Math.min(...chartText) : null,
+  cellStyles: [...new Set(cells)],
+};
 const out = document.createElement("pre");
 out.id = "measured";
-out.textContent = JSON.stringify({charts, links});
+out.textContent = JSON.stringify({charts, links, layout});
 document.body.appendChild(out);
 </script>"""
 
@@ -145,8 +163,10 @@ def test_the_pages_need_no_network(release: Path, name: str) -> None:
     page = _page(release, name)
     for loads_something in ("<script", "<link", "<img", "<iframe", "src=", "@import"):
         assert loads_something not in page
-    # The only address is the SVG namespace, which names and fetches nothing.
-    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) <= {
+    # No attribute points elsewhere: the only address in one is the SVG namespace,
+    # which names and fetches nothing. (An address written out as text, such as
+    # the licence's, is read, not followed.)
+    assert set(re.findall(r"=\"(https?://[^\"]+)\"", page)) <= {
         "http://www.w3.org/2000/svg"
     }
 
@@ -280,6 +300,74 @@ def test_the_dutch_page_has_no_english_left(release: Path) -> None:
     assert "Bron:" in page and "De gegevens van de grafiek" in page
 
 
+def _body_text(page: str) -> str:
+    """What a reader sees of a page: its text, without markup, scripts or styles."""
+    page = re.sub(r"<(script|style|title)[^>]*>.*?</\1>", " ", page, flags=re.DOTALL)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_table_or_column_name_in_the_body(release: Path, language: str) -> None:
+    """The warehouse's names belong in the documentation, not in what a reader
+    reads: no mart name and no column name (snake_case) in a page's text."""
+    text = _body_text(_page(release, language))
+    with duckdb.connect(str(release / PUBLISHED_FILE_NAME), read_only=True) as db:
+        names = {
+            name
+            for (name,) in db.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' "
+                "union select column_name from duckdb_columns() "
+                "where schema_name = 'marts'"
+            ).fetchall()
+            if "_" in name
+        }
+    shown = sorted(name for name in names if re.search(rf"\b{name}\b", text))
+    assert not shown, shown
+
+
+def test_the_dutch_page_shows_no_english_data_text(release: Path) -> None:
+    """A text that the marts hold in English and in Dutch (<column> and
+    <column>_nl) appears on the Dutch page in Dutch only."""
+    text = _body_text(_page(release, "nl"))
+    with duckdb.connect(str(release / PUBLISHED_FILE_NAME), read_only=True) as db:
+        pairs = db.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where schema_name = 'marts' and column_name like '%\\_nl' escape '\\'"
+        ).fetchall()
+        english: set[str] = set()
+        for table, dutch_column in pairs:
+            column = dutch_column.removesuffix("_nl")
+            found = db.execute(
+                "select column_name from duckdb_columns() where schema_name = 'marts'"
+                " and table_name = ? and column_name = ?",
+                [table, column],
+            ).fetchone()
+            if found and column not in ("label", "unit", "description"):
+                english |= {
+                    value.split(". ")[0]
+                    for (value,) in db.execute(
+                        f'select distinct "{column}" from marts."{table}"'
+                    ).fetchall()
+                    if isinstance(value, str) and len(value) > 12
+                }
+    assert english, "the marts hold no English text with a Dutch twin"
+    left = sorted(value for value in english if value in text)
+    assert not left, left
+
+
+def test_the_index_says_when_what_and_how_to_cite(release: Path) -> None:
+    page = (release / INDEX_FILE_NAME).read_text("utf-8")
+    text = _body_text(page)
+    assert re.search(r"Gepubliceerd op \d{1,2} [a-z]+ \d{4}\.", text)
+    assert re.search(r"Published on \d{1,2} [A-Z][a-z]+ \d{4}\.", text)
+    assert "5.129 deelnemers" in text and "5,129 participants" in text
+    assert "Het project in één oogopslag" in text
+    assert 'href="LICENSE-data.txt" rel="license"' in page  # the full text, offline
+    assert "Creative Commons Attribution 4.0 International (CC BY 4.0)" in text
+    assert "https://creativecommons.org/licenses/by/4.0/" in text
+    assert "Vermeld de bron" in text and "Name the source" in text
+
+
 def test_the_dutch_catalogue_translates_every_word() -> None:
     """Each word of the templates and the code has a checked Dutch translation whose
     placeholders match the English ones (Babel's own checks)."""
@@ -390,11 +478,36 @@ def test_a_missing_warehouse_says_to_build_first(
     assert not (tmp_path / "index.html").exists()
 
 
-def _chromium(page: Path, profile: Path) -> subprocess.Popen[str]:
+# Chromium's window is at least 500 pixels wide: a narrower screen is a frame of
+# that width in a page around it, which copies out what was measured inside.
+NARROW_FRAME = """<!DOCTYPE html><html><body style="margin:0">
+<iframe src="{page}" style="width:{width}px;height:900px;border:0"></iframe>
+<script>
+window.addEventListener("load", () => {{
+  const inner = document.querySelector("iframe").contentDocument;
+  document.body.appendChild(inner.getElementById("measured").cloneNode(true));
+}});
+</script></body></html>"""
+
+
+def _at_width(page: Path, width: int) -> Path:
+    """The file to open so that `page` is laid out `width` pixels wide."""
+    if width >= 500:
+        return page
+    frame = page.with_name(f".frame-{width}-{page.name}")
+    frame.write_text(NARROW_FRAME.format(page=page.name, width=width), "utf-8")
+    return frame
+
+
+def _chromium(page: Path, profile: Path, width: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             CHROMIUM,
             "--headless",
+            f"--window-size={max(width, 500)},900",
+            # The narrow frame reads the page it holds (file: URLs are otherwise
+            # each an origin of their own).
+            "--allow-file-access-from-files",
             "--no-sandbox",
             "--disable-gpu",
             "--disable-dev-shm-usage",
@@ -407,7 +520,7 @@ def _chromium(page: Path, profile: Path) -> subprocess.Popen[str]:
             "--host-resolver-rules=MAP * ~NOTFOUND",
             f"--user-data-dir={profile}",
             "--dump-dom",
-            page.as_uri(),
+            _at_width(page, width).as_uri(),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -430,15 +543,41 @@ def drawn(release: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
             page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
             encoding="utf-8",
         )
-        runs[name] = (measured, _chromium(measured, profiles / name))
+        for width in WIDTHS:
+            key = name if width == WIDTHS[0] else f"{name}@{width}"
+            runs[key] = (measured, _chromium(measured, profiles / key, width))
     results = {}
-    for name, (measured, run) in runs.items():
+    for key, (_measured, run) in runs.items():
         stdout, stderr = run.communicate(timeout=120)
-        measured.unlink()
         found = re.search(r'<pre id="measured">(.*?)</pre>', stdout, re.DOTALL)
-        assert found, f"Chromium did not render {name}:\n{stderr[-3000:]}"
-        results[name] = json.loads(html.unescape(found.group(1)))
+        assert found, f"Chromium did not render {key}:\n{stderr[-3000:]}"
+        results[key] = json.loads(html.unescape(found.group(1)))
+    for measured, _ in runs.values():
+        measured.unlink(missing_ok=True)
+        for frame in measured.parent.glob(f".frame-*-{measured.name}"):
+            frame.unlink()
     return results
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", [*LANGUAGES, "index"])
+def test_every_page_reads_at_desktop_and_phone_width(
+    drawn: dict[str, dict], name: str, width: int
+) -> None:
+    """At 1280 and at 400 CSS pixels: the language is set for hyphenation, no word
+    breaks except at a hyphen, nothing but a wide table or chart scrolls (in its
+    own box, never the page), chart text stays at least 11px, and the page keeps a
+    reasonable length."""
+    layout = drawn[name if width == WIDTHS[0] else f"{name}@{width}"]["layout"]
+    assert layout["width"] == width
+    assert layout["lang"] == ("nl" if name == "index" else name)
+    assert layout["pageOverflow"] <= 0, layout
+    for style in layout["cellStyles"]:
+        assert style.split()[:2] == ["normal", "normal"], style  # no mid-word break
+        assert style.split()[2] == "auto", style
+    if name != "index":
+        assert layout["smallestChartText"] >= 11, layout
+    assert layout["height"] < (20000 if width < 600 else 15000), layout
 
 
 @pytest.mark.parametrize("name", [*LANGUAGES, "index"])

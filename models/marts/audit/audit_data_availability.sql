@@ -106,6 +106,8 @@ final as (
         with_availability.years_in_longer_period,
         with_availability.reason
         || coalesce(' ' || quoted.quotes_nl, '') as reason,
+        with_availability.reason_nl
+        || coalesce(' ' || quoted.quotes_nl, '') as reason_nl,
         with_availability.where_to_query,
         with_availability.asked_nl
     from with_availability

@@ -38,6 +38,7 @@ reference_counts as (
         'population' as figure,
         {{ dbt.cast("calendar_year", "varchar") }} as scope,
         'Statbel, Flemish Region, 1 January' as published_in,
+        'Statbel, Vlaams Gewest, 1 januari' as published_in_nl,
         geography_level,
         population as counted
     from population
@@ -52,6 +53,7 @@ reference_counts as (
             else 'from ' || {{ dbt.cast("first_year_valid", "varchar") }}
         end as scope,
         'Statbel REFNIS, Flemish Region' as published_in,
+        'Statbel REFNIS, Vlaams Gewest' as published_in_nl,
         geography_level,
         municipalities as counted
     from municipalities
@@ -74,23 +76,27 @@ reference_totals as (
 {%- set answer_checks = [
     ['info_sessions', "calendar_year",
      'answer, question 2, info-session table, row "tot"',
+     'antwoord, vraag 2, tabel van de infosessies, rij "tot"',
      'info_sessions', 'sessions', 'info_session_totals', 'published_sessions'],
     ['info_session_participants', "calendar_year",
      'answer, question 2, info-session table, row "tot"',
+     'antwoord, vraag 2, tabel van de infosessies, rij "tot"',
      'info_sessions', 'participants',
      'info_session_totals', 'published_participants'],
     ['escans', none,
      'answer, question 3, e-scan table, row "Totaal"',
+     'antwoord, vraag 3, tabel van de e-scans, rij "Totaal"',
      'escans', 'escans', 'escan_totals', 'published_escans'],
     ['website_visitors', none,
      'answer, question 4, website-visitor table, row "Totaal"',
+     'antwoord, vraag 4, tabel van de websitebezoekers, rij "Totaal"',
      'website_visitors', 'website_visitors',
      'website_visitor_totals', 'published_website_visitors'],
 ] %}
 
 checks as (
-    {%- for figure, year_column, published_in, parts, part_column, totals,
-        total_column in answer_checks %}
+    {%- for figure, year_column, published_in, published_in_nl, parts, part_column,
+        totals, total_column in answer_checks %}
         select
             '{{ figure }}' as figure,
             {% if year_column -%}
@@ -99,6 +105,7 @@ checks as (
                 'all periods'
             {%- endif %} as scope,
             '{{ published_in }}' as published_in,
+            '{{ published_in_nl }}' as published_in_nl,
             published_total,
             sum_of_parts,
             parts_counted,
@@ -117,6 +124,7 @@ checks as (
         figure,
         scope,
         published_in,
+        published_in_nl,
         published_total,
         sum_of_parts,
         parts_counted,
@@ -124,7 +132,8 @@ checks as (
     from (
         {{ compare_to_published_total(
             'reference_parts', 'counted',
-            'reference_totals', 'counted', ['figure', 'scope', 'published_in']
+            'reference_totals', 'counted',
+            ['figure', 'scope', 'published_in', 'published_in_nl']
         ) }}
     ) as compared
 ),
@@ -134,6 +143,7 @@ final as (
         figure,
         scope,
         published_in,
+        published_in_nl,
         cast(published_total as integer) as published_total,
         cast(sum_of_parts as integer) as sum_of_parts,
         cast(sum_of_parts - published_total as integer) as difference,

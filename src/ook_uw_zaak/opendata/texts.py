@@ -113,8 +113,8 @@ LICENCE: Final = {
     "legal_code_url": "https://creativecommons.org/licenses/by/4.0/legalcode",
     "eu_vocabulary": "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
     "attribution": (
-        "Bron/Source: ook_uw_zaak warehouse, op basis van het schriftelijk antwoord "
-        "in het Vlaams Parlement over 'Het internet. Ook uw zaak.'"
+        "Bron/Source: open data 'Het internet. Ook uw zaak.', op basis van het "
+        "schriftelijk antwoord in het Vlaams Parlement over het project"
     ),
 }
 

@@ -105,7 +105,7 @@ def _write_pages(database: Path, output: Path, release: Path | None) -> list[Pat
     else:
         written = [_write_report(*job) for job in jobs]
     index = output / INDEX_FILE_NAME
-    _write(index, [render_index(links.for_page(output))])
+    _write(index, [render_index(links.for_page(output), marts, built)])
     written.append(index)
     return written
 

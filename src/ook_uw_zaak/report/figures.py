@@ -4,6 +4,7 @@ The template lays them out; the words here are in the translation catalogue."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,11 @@ class Section:
     marts: Sequence[str] = field(default_factory=tuple)
 
 
+class ReportError(ValueError):
+    """The marts hold something the report cannot show; the message says what to
+    add where."""
+
+
 class Words:
     """The report's words in one language: `_` translates; the vocabularies of the
     marts' coded columns (status, availability, ...) become words."""
@@ -106,6 +112,7 @@ class Words:
             "population": _("population"),
             "municipalities": _("municipalities"),
             "evaluation_results": _("evaluation results"),
+            "consultation_follow_up": _("follow-up of the consultation"),
             "whole_run": _("whole run"),
             "per_year": _("per year"),
             "per_province": _("per province"),
@@ -117,15 +124,34 @@ class Words:
             "campaign": _("campaign"),
             "follow-up": _("follow-up"),
             "all periods": _("all periods"),
-            "until 2018": _("until 2018"),
-            "from 2019": _("from 2019"),
         }
 
     def word(self, value: Any) -> str:
-        """A coded value as words; an unknown code as itself, underscores spaced."""
+        """A coded value as words of the page's language. A code without words
+        stops the report, naming it: a Dutch page never falls back to English."""
         if value is None:
             return ""
-        return self.vocabulary.get(str(value), str(value).replace("_", " "))
+        code = str(value)
+        if code in self.vocabulary:
+            return self.vocabulary[code]
+        if code.isdigit():  # a year: the same in every language
+            return code
+        bound = re.fullmatch(r"(until|from) (\d{4})", code)
+        if bound:
+            year = bound.group(2)
+            if bound.group(1) == "until":
+                return self._("until %(year)s") % {"year": year}
+            return self._("from %(year)s") % {"year": year}
+        raise ReportError(
+            f"The marts hold the code {code!r}, which the report has no words for: "
+            "add it to Words.vocabulary in src/ook_uw_zaak/report/figures.py, then "
+            "run `make translations` and translate it in the Dutch catalogue."
+        )
+
+    def in_language(self, column: str) -> str:
+        """The column of a text in the page's language: <column>_nl on a Dutch
+        page, <column> (English) on an English one."""
+        return column if self.language == "en" else f"{column}_{self.language}"
 
     @property
     def answer(self) -> str:
@@ -551,7 +577,7 @@ def audit_sections(marts: Marts, words: Words) -> list[Section]:
             [
                 Cell(words.word(row["figure"])),
                 Cell(words.word(row["scope"])),
-                _text_cell(row["published_in"], words, "en"),
+                _text_cell(row[words.in_language("published_in")], words),
                 _number_cell(row["published_total"], formats.count, missing),
                 _number_cell(row["sum_of_parts"], formats.count, missing),
                 _number_cell(row["difference"], formats.count, missing),
@@ -572,7 +598,6 @@ def audit_sections(marts: Marts, words: Words) -> list[Section]:
             _("Years given"),
             _("Years pending"),
             _("Why"),
-            _("Mart"),
         ],
         [
             [
@@ -583,8 +608,7 @@ def audit_sections(marts: Marts, words: Words) -> list[Section]:
                 Cell(words.word(row["availability"])),
                 _text_cell(row["years_available"], words),
                 _text_cell(row["years_pending"], words),
-                _text_cell(row["reason"], words, "en"),
-                _text_cell(row["where_to_query"], words),
+                _text_cell(row[words.in_language("reason")], words),
             ]
             for row in marts.availability
         ],
@@ -598,7 +622,7 @@ def audit_sections(marts: Marts, words: Words) -> list[Section]:
         ),
         Section(
             "data-availability-section",
-            _("Data availability: what the questions ask and what the answer gives"),
+            _("Availability: what was asked and what the answer gives"),
             tables=[("", availability)],
             marts=[queries.AVAILABILITY],
         ),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
+from ook_uw_zaak.opendata import texts
+from ook_uw_zaak.opendata.changelog import NOTHING_CHANGED
 from ook_uw_zaak.opendata.names import (
+    CHANGELOG_FILE,
     CSV_FOLDER,
     PARQUET_FOLDER,
     REPORT_FOLDER,
@@ -63,10 +67,34 @@ def report_chunks(
             yield piece
 
 
-def render_index(links: PageLinks) -> str:
-    """The release's front page, in Dutch and English: the report in both languages
-    and the files of the release that exist."""
+def _changes(links: PageLinks) -> tuple[str, list[str]] | None:
+    """What the release's changelog says changed: ("first", []), ("none", []) or
+    ("changed", [the tables that changed]); None without a changelog."""
+    if links.release is None or not (links.release / CHANGELOG_FILE).is_file():
+        return None
+    text = (links.release / CHANGELOG_FILE).read_text(encoding="utf-8")
+    if NOTHING_CHANGED in text:
+        return ("none", [])
+    tables = re.findall(r"^## `?([a-z0-9_]+)`?\s*$", text, flags=re.MULTILINE)
+    return ("changed", tables) if tables else ("first", [])
+
+
+def render_index(
+    links: PageLinks, marts: Marts | None = None, built: datetime | None = None
+) -> str:
+    """The release's front page, in Dutch and English: when it was published, the
+    headline figures, what changed, the report in both languages, the files of
+    the release that exist, the licence and how to cite it."""
     templates = {language: environment(language) for language in LANGUAGES}
+    formats = {language: Formats(language) for language in LANGUAGES}
+    figures = {
+        language: headlines(
+            marts, Words(translations(language).gettext, formats[language])
+        )
+        if marts is not None
+        else None
+        for language in LANGUAGES
+    }
     return (
         templates[LANGUAGES[0]]
         .get_template(INDEX_TEMPLATE)
@@ -82,7 +110,14 @@ def render_index(links: PageLinks) -> str:
             single_files=links.single_files(),
             licences=links.licences(),
             release_id=links.release_id(),
-            sizes={language: Formats(language) for language in LANGUAGES},
+            sizes=formats,
+            published={
+                language: formats[language].day(built.date()) if built else ""
+                for language in LANGUAGES
+            },
+            headlines=figures,
+            changes=_changes(links),
+            licence=texts.LICENCE,
         )
         .lstrip()
     )
