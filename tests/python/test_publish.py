@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from conftest import run_build
+from ook_uw_zaak.connect import AFTER_OPEN_STATEMENTS, OPEN_SETTINGS
 from ook_uw_zaak.publish.releases import (
     RELEASE_LINK,
     RELEASES_FOLDER,
@@ -39,14 +40,21 @@ from support.publish_helpers import (
 )
 
 OLD_DUCKDB = "1.1.3"
+# The DuckDB versions readers use: what BI drivers bundle (1.1), and what pip
+# installs today (2.0, which Harlequin and Superset's own install bring too).
+READER_DUCKDBS = (OLD_DUCKDB, "2.0.0")
 BUILD_TIMEOUT_SECONDS = 300
 
-# Run by the DuckDB 1.1 interpreter: open the file read-only, read every table and
-# view, print what it read as JSON.
+# Run by another DuckDB's interpreter: open the file read-only and hardened as the
+# recipes do (the settings of ook_uw_zaak.connect, passed as JSON), read every
+# table and view, try what must be refused, print what happened as JSON.
 _READ_WITH_OLD_DUCKDB = """
 import json, sys
 import duckdb
-connection = duckdb.connect(sys.argv[1], read_only=True)
+settings, statements = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+connection = duckdb.connect(sys.argv[1], read_only=True, config=settings)
+for statement in statements:
+    connection.execute(statement)
 relations = connection.execute(
     "select schema_name, table_name, 'table' from duckdb_tables() union all "
     "select schema_name, view_name, 'view' from duckdb_views() where not internal"
@@ -55,19 +63,37 @@ counts = {}
 for schema, name, kind in relations:
     rows = connection.execute(f'select * from "{schema}"."{name}"').fetchall()
     counts[f"{kind} {schema}.{name}"] = len(rows)
-print(json.dumps({"version": duckdb.__version__, "counts": counts}))
+refused = {}
+for attack in json.loads(sys.argv[4]):
+    try:
+        connection.execute(attack)
+        refused[attack] = False
+    except duckdb.Error:
+        refused[attack] = True
+print(json.dumps({"version": duckdb.__version__, "counts": counts, "refused": refused}))
 """
+_ATTACKS = (
+    "select * from read_csv('/etc/passwd')",
+    "copy (select 1) to '/tmp/ook_uw_zaak_reader_test.csv'",
+    "attach ':memory:' as other",
+    "install httpfs",
+    "set enable_external_access = true",
+    "set lock_configuration = false",
+)
 
 
-@pytest.fixture(scope="session")
-def old_duckdb_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Python interpreter with DuckDB 1.1.3, the version BI drivers bundle,
-    installed once per session in an isolated environment with uv."""
+@pytest.fixture(scope="session", params=READER_DUCKDBS)
+def old_duckdb_python(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A Python interpreter with another DuckDB (1.1.3, the version BI drivers
+    bundle, or 2.0), installed once per session in an isolated environment."""
+    version = request.param
     uv = Path(sys.executable).with_name("uv")
     uv_command = str(uv) if uv.exists() else shutil.which("uv")
     if uv_command is None:
         pytest.fail("uv is needed to install DuckDB 1.1 for this test: run `make`")
-    environment = tmp_path_factory.mktemp("duckdb-1.1") / "venv"
+    environment = tmp_path_factory.mktemp(f"duckdb-{version}") / "venv"
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     for command in (
         [uv_command, "venv", "--quiet", "--python", sys.executable, str(environment)],
@@ -78,14 +104,14 @@ def old_duckdb_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--quiet",
             "--python",
             str(environment / "bin" / "python"),
-            f"duckdb=={OLD_DUCKDB}",
+            f"duckdb=={version}",
         ],
     ):
         result = subprocess.run(
             command, env=env, capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
-            pytest.fail(f"could not install DuckDB {OLD_DUCKDB}:\n{result.stderr}")
+            pytest.fail(f"could not install DuckDB {version}:\n{result.stderr}")
     return environment / "bin" / "python"
 
 
@@ -104,18 +130,27 @@ def _counts_with_current_duckdb(database: Path) -> dict[str, int]:
         }
 
 
-def test_published_file_opens_in_duckdb_1_1(
+def test_published_file_opens_hardened_in_duckdb_1_1_and_2_0(
     built_warehouse: Path, old_duckdb_python: Path
 ) -> None:
     result = subprocess.run(
-        [str(old_duckdb_python), "-c", _READ_WITH_OLD_DUCKDB, str(built_warehouse)],
+        [
+            str(old_duckdb_python),
+            "-c",
+            _READ_WITH_OLD_DUCKDB,
+            str(built_warehouse),
+            json.dumps(OPEN_SETTINGS),
+            json.dumps(AFTER_OPEN_STATEMENTS),
+            json.dumps(_ATTACKS),
+        ],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
     read = json.loads(result.stdout)
-    assert read["version"] == OLD_DUCKDB
+    assert read["version"] in READER_DUCKDBS
+    assert read["refused"] == dict.fromkeys(_ATTACKS, True)
     marts = [name for name in read["counts"] if name.startswith("table marts.")]
     assert marts, "DuckDB 1.1 found no mart tables in the published file"
     assert any(name.startswith("view staging.") for name in read["counts"])
