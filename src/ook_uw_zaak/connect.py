@@ -162,6 +162,14 @@ def sqlalchemy_connect_args() -> dict[str, object]:
     return {"read_only": True, "config": _sqlalchemy_settings()}
 
 
+def init_sql() -> str:
+    """The hardening as an init file of SQL statements, for tools that run one
+    after opening the file (Harlequin's --init-path, Evidence's initialize.sql):
+    `python -m ook_uw_zaak.connect > initialize.sql`."""
+    settings = [f"set {name} = {str(v).lower()};" for name, v in OPEN_SETTINGS.items()]
+    return "\n".join([*settings, *(f"{s};" for s in AFTER_OPEN_STATEMENTS)]) + "\n"
+
+
 def cli_arguments(database: str | Path) -> list[str]:
     """The duckdb command line's arguments for a hardened, read-only session."""
     arguments = ["-readonly", "-no-init"]
@@ -169,3 +177,7 @@ def cli_arguments(database: str | Path) -> list[str]:
     for statement in (*settings, *AFTER_OPEN_STATEMENTS):
         arguments += ["-cmd", statement]
     return [*arguments, str(database)]
+
+
+if __name__ == "__main__":
+    print(init_sql(), end="")
