@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ook_uw_zaak.dbt.outcome import cell_matches, line_ranges
+from ook_uw_zaak.seeds import characters
 from ook_uw_zaak.seeds.checks import MAX_PROBLEMS_PER_FILE, MAX_SEED_BYTES, check_seeds
 from ook_uw_zaak.seeds.reader import visible
 
@@ -58,8 +59,19 @@ def _problems(project: Path, content: str | bytes) -> list[str]:
         f"{HEADER}\nANT, 2019-01-31 , 25 ,-0.5,false\n",  # spaces around values
         f"{HEADER}\nANT,,,,\n",  # empty cells are NULL: the no_empty_cells tests judge
         "visits,region,day,share,is_final\n25,ANT,2019-01-31,0.5,true\n",  # reordered
+        # Texts as the seeds hold them: accents, typographic quotes, a tab inside,
+        # a sign inside; a negative count is the non_negative test's to judge.
+        f'{HEADER}\n"Geëvalueerd “zo” × 2\tA=B -1",2019-01-31,-5,+0.5,true\n',
     ],
-    ids=["plain", "bom-crlf", "blank-lines", "spaces", "empty-cells", "reordered"],
+    ids=[
+        "plain",
+        "bom-crlf",
+        "blank-lines",
+        "spaces",
+        "empty-cells",
+        "reordered",
+        "texts",
+    ],
 )
 def test_well_formed_file_passes(project: Path, content: str) -> None:
     assert _problems(project, content) == []
@@ -121,6 +133,39 @@ def test_well_formed_file_passes(project: Path, content: str) -> None:
             "region;day;visits\n",
             "data/counts.csv, line 1: the values are separated by semicolons (;)",
         ),
+        (
+            f"{HEADER}\n{HEADER}\n{GOOD_LINE}\n",
+            "data/counts.csv, line 2 repeats the header; remove the line",
+        ),
+        (
+            f'{HEADER}\n"AN"T",2019-01-31,25,0.5,true\n',
+            'data/counts.csv, line 2: a double quote (") inside a quoted value ends '
+            'the value early; write a quote inside a quoted value as two ("")',
+        ),
+        (
+            f'{HEADER}\n{GOOD_LINE}\n"ANT,2019-01-31,25,0.5,true\n{GOOD_LINE}\n',
+            'data/counts.csv, line 3: a value opens with a double quote (") that is '
+            "never closed",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,５３６,0.5,true\n",
+            "data/counts.csv, line 2: column 'visits' holds '５３６', which has "
+            "FULLWIDTH DIGIT FIVE (U+FF15) at position 1 (and 2 more like it), not a "
+            "plain character (the digits 0-9, a sign, a point or a hyphen); write 536",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,25\u00a0,0.5,true\n",
+            "column 'visits' holds '25<no-break space>', which has NO-BREAK SPACE "
+            "(U+00A0) at position 3",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,-0,0.5,true\n",
+            "column 'visits' holds '-0', which is zero with a minus sign; write 0",
+        ),
+        (
+            f"{HEADER}\nANT,2019-01-31,25,-0.00,true\n",
+            "column 'share' holds '-0.00', which is zero with a minus sign; write 0",
+        ),
     ],
     ids=[
         "header-only",
@@ -135,6 +180,13 @@ def test_well_formed_file_passes(project: Path, content: str) -> None:
         "no-such-day",
         "day-month-year",
         "semicolons",
+        "repeated-header",
+        "stray-quote",
+        "unclosed-quote",
+        "full-width-digits",
+        "no-break-space-in-a-number",
+        "minus-zero",
+        "minus-zero-decimal",
     ],
 )
 def test_problem_is_told_with_line_and_fix(
@@ -222,5 +274,105 @@ def test_coverage_must_be_declared_where_the_answer_seeds_are(
     project: Path,
 ) -> None:
     (project / "data" / "answer_info_sessions.csv").write_text("a\n1\n")
+    with (project / "data" / "_seeds.yml").open("a") as seeds_yaml:
+        seeds_yaml.write("  - name: answer_info_sessions\n")
     (problem,) = _problems(project, f"{HEADER}\n{GOOD_LINE}\n")
     assert problem.startswith("dbt_project.yml (vars: answer_coverage) must declare")
+
+
+FORMULA = "so a spreadsheet that opens the released CSV file would run it as a formula"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"=HYPERLINK(""http://x"",""y"")"', f"which starts with '=', {FORMULA}"),
+        ("=cmd|'/c calc'!A0", "holds '=cmd|'/c calc'!A0', which starts with '='"),
+        ("+1+1", f"which starts with '+', {FORMULA}"),
+        ("-2+3", f"which starts with '-', {FORMULA}"),
+        ("@SUM(A1)", f"which starts with '@', {FORMULA}"),
+        ("  =1+1", f"which starts with '=' (after 2 spaces), {FORMULA}"),
+        (
+            "\t=1+1",
+            "which starts with a tab, which a spreadsheet may read as the start",
+        ),
+        (
+            "AN\x00T",
+            "holds 'AN<U+0000>T', which has a control character, NULL (U+0000) at "
+            "position 3; no text needs one",
+        ),
+        ("A\x1bB\x7f", "ESCAPE (U+001B) at position 2 (and 1 more like it)"),
+        ("A\x85B", "which has a line break, NEXT LINE (U+0085) at position 2"),
+        (
+            '"## fct_x\n- changed"',
+            "holds '## fct_x\u240a- changed', which has a line break, LINE FEED "
+            "(U+000A) at position 9; a text cell is one line: join the lines",
+        ),
+        (
+            "\u0410NT",
+            "holds '\u0410NT', which has CYRILLIC CAPITAL LETTER A (U+0410) at "
+            "position 1, a letter that is not of the Latin alphabet",
+        ),
+        (
+            "A\u200bNT",
+            "which has an invisible character, ZERO WIDTH SPACE (U+200B) at position 2",
+        ),
+        ("Ab\u202ec", "RIGHT-TO-LEFT OVERRIDE (U+202E) at position 3"),
+        (
+            "x" * 10_000,
+            "holds '" + "x" * 59 + "…', a text of 10,000 characters, longer than the "
+            "1,000 a text cell may hold",
+        ),
+    ],
+    ids=[
+        "hyperlink",
+        "dde",
+        "plus",
+        "minus",
+        "at",
+        "after-spaces",
+        "tab",
+        "nul",
+        "escape-and-delete",
+        "next-line",
+        "markdown-lines",
+        "cyrillic",
+        "zero-width",
+        "direction-override",
+        "too-long",
+    ],
+)
+def test_text_that_is_not_inert_is_refused(
+    project: Path, text: str, expected: str
+) -> None:
+    """Only text columns: the same values in a figure column are type errors."""
+    problems = _problems(project, f"{HEADER}\n{text},2019-01-31,25,0.5,true\n")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("data/counts.csv, line 2: column 'region' holds ")
+    assert expected in problems[0], problems
+
+
+def test_undeclared_seed_file_is_named(project: Path) -> None:
+    (project / "data" / "notes.csv").write_text("note\n=1+1\n")
+    problems = _problems(project, f"{HEADER}\n{GOOD_LINE}\n")
+    assert problems == [
+        "data/notes.csv: this CSV file is not declared in data/_seeds.yml, so "
+        "nothing checks it, yet dbt would load it as a table 'notes' and publish "
+        "it; move the file out of the seed folder if it is not a table to publish, "
+        "or declare seed 'notes' in data/_seeds.yml (its column types, description "
+        "and tests) first"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("character", "name"),
+    [
+        ("\x00", "NULL (U+0000)"),
+        ("\x1f", "UNIT SEPARATOR (U+001F)"),
+        ("\x7f", "DELETE (U+007F)"),
+        ("\uff15", "FULLWIDTH DIGIT FIVE (U+FF15)"),
+        ("\u0410", "CYRILLIC CAPITAL LETTER A (U+0410)"),
+    ],
+)
+def test_characters_are_named_as_unicode_names_them(character: str, name: str) -> None:
+    assert characters.name(character) == name

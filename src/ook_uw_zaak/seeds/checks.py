@@ -2,20 +2,21 @@
 only report as an unreadable cast error (or not at all) are found here and told
 as file, line and what to do.
 
-What is checked: the file is not empty and is UTF-8 (a byte-order mark is fine);
-values are separated by the declared delimiter (a comma), not by semicolons or
-tabs; the header holds exactly the columns `column_types` declares in the seed
-YAML; every line has as many values as the header; and every value fits its
-declared type (whole number, decimal number, date, timestamp, boolean). Whether a
-value is plausible (not negative, adds up to the total, ...) is left to the dbt
-data tests on the seeds.
+What is checked: every CSV file under the seed folders is declared in a seed YAML
+(an undeclared one would be published unchecked); the file is not empty and is
+UTF-8 (a byte-order mark is fine); values are separated by the declared delimiter
+(a comma), not by semicolons or tabs; every quoted value is closed, and a quote
+inside one is doubled; the header holds exactly the columns `column_types`
+declares in the seed YAML, and no line repeats it; every line has as many values
+as the header; and every value fits its declared type, texts included (values.py:
+what a text may not hold to be published as it is). Whether a value is plausible
+(not negative, adds up to the total, ...) is left to the dbt data tests on the
+seeds.
 """
 
 from __future__ import annotations
 
-import re
 import sys
-from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -29,8 +30,10 @@ from ook_uw_zaak.seeds.reader import (
     decode,
     find_seeds,
     parse,
+    quoting_error,
     visible,
 )
+from ook_uw_zaak.seeds.values import value_problem
 
 # A file with many bad lines gets this many messages, then a count of the rest.
 MAX_PROBLEMS_PER_FILE = 10
@@ -40,32 +43,8 @@ MAX_PROBLEMS_PER_FILE = 10
 # so that any input gets an answer fast (a seed of 4 MB already takes dbt a minute).
 MAX_SEED_BYTES = 4_000_000
 MAX_SEED_BYTES_VAR = "max_seed_bytes"
-
-_WHOLE_NUMBER_RANGES: dict[str, tuple[int, int]] = {
-    "tinyint": (-(2**7), 2**7 - 1),
-    "int1": (-(2**7), 2**7 - 1),
-    "smallint": (-(2**15), 2**15 - 1),
-    "int2": (-(2**15), 2**15 - 1),
-    "integer": (-(2**31), 2**31 - 1),
-    "int": (-(2**31), 2**31 - 1),
-    "int4": (-(2**31), 2**31 - 1),
-    "bigint": (-(2**63), 2**63 - 1),
-    "int8": (-(2**63), 2**63 - 1),
-    "hugeint": (-(2**127), 2**127 - 1),
-    "utinyint": (0, 2**8 - 1),
-    "usmallint": (0, 2**16 - 1),
-    "uinteger": (0, 2**32 - 1),
-    "ubigint": (0, 2**64 - 1),
-}
-_DECIMAL_TYPES = {"decimal", "numeric", "double", "float", "real", "float4", "float8"}
-_BOOLEAN_VALUES = {"true", "false", "t", "f", "1", "0"}
-
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+")
-_GROUPED_WHOLE_NUMBER = re.compile(r"\d{1,3}([.,' \u00a0\u202f]\d{3})+")
-_DECIMAL_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d+,\d+")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+# How a value too long to quote whole is shown in a message: its first characters.
+SHOWN_CHARACTERS = 60
 
 
 def check_seeds(project_dir: Path) -> list[str]:
@@ -74,7 +53,10 @@ def check_seeds(project_dir: Path) -> list[str]:
     seeds, problems = find_seeds(project_dir)
     limit = max_seed_bytes(project_dir)
     for seed in sorted(seeds, key=lambda s: s.display):
-        problems.extend(check_seed(seed, limit))
+        if seed.declared_in is None:
+            problems.append(_undeclared(seed, seeds))
+        else:
+            problems.extend(check_seed(seed, limit))
     if not problems:
         problems.extend(check_coverage(project_dir, {s.name: s for s in seeds}))
     return problems
@@ -125,6 +107,9 @@ def check_seed(seed: SeedFile, limit: int = MAX_SEED_BYTES) -> list[str]:
     wrong_separator = _wrong_separator(seed, text)
     if wrong_separator:
         return [wrong_separator]
+    quoting = _quoting_problem(seed, text)
+    if quoting:
+        return [quoting]
     content = parse(text, seed.delimiter)
     problems = _header_problems(seed, content)
     if problems:
@@ -164,6 +149,20 @@ def _size_problem(seed: SeedFile, limit: int) -> str | None:
     return None
 
 
+def _undeclared(seed: SeedFile, seeds: list[SeedFile]) -> str:
+    """A CSV file under the seed folders that no seed YAML declares: dbt would
+    load and publish it as a table of its own, unchecked and undocumented."""
+    declared_in = sorted({s.declared_in for s in seeds if s.declared_in})
+    yaml_file = " or ".join(declared_in) or "a YAML file beside it"
+    return (
+        f"{seed.display}: this CSV file is not declared in {yaml_file}, so nothing "
+        f"checks it, yet dbt would load it as a table '{seed.name}' and publish "
+        "it; move the file out of the seed folder if it is not a table to "
+        f"publish, or declare seed '{seed.name}' in {yaml_file} (its column "
+        "types, description and tests) first"
+    )
+
+
 def _expected_header(seed: SeedFile) -> str:
     return seed.delimiter.join(seed.column_types) if seed.column_types else ""
 
@@ -194,6 +193,26 @@ def _wrong_separator(seed: SeedFile, text: str) -> str | None:
                 "1,5)"
             )
     return None
+
+
+def _quoting_problem(seed: SeedFile, text: str) -> str | None:
+    """A double quote that ends a quoted value early, or a quoted value never
+    closed: DuckDB's CSV reader fails on the whole file without naming a line."""
+    error = quoting_error(text, seed.delimiter)
+    if error is None:
+        return None
+    line, unclosed = error
+    where = f"{seed.display}, line {line}"
+    if unclosed:
+        return (
+            f'{where}: a value opens with a double quote (") that is never '
+            "closed, so the rest of the file would be read as that one value; "
+            "close the quote at the end of the value, or remove it"
+        )
+    return (
+        f'{where}: a double quote (") inside a quoted value ends the value '
+        f'early; write a quote inside a quoted value as two (""), or remove it'
+    )
 
 
 def _header_problems(seed: SeedFile, content: CsvContent) -> list[str]:
@@ -239,6 +258,12 @@ def _row_problems(seed: SeedFile, content: CsvContent) -> list[str]:
     problems: list[str] = []
     for line, values in content.rows:
         where = f"{seed.display}, line {line}"
+        if [value.strip() for value in values] == header:
+            problems.append(
+                f"{where} repeats the header; remove the line (a file pasted or "
+                "saved into itself twice leaves one)"
+            )
+            continue
         if len(values) != len(header):
             problems.append(
                 f"{where}: the line has {len(values)} values but the header has "
@@ -247,79 +272,17 @@ def _row_problems(seed: SeedFile, content: CsvContent) -> list[str]:
             )
             continue
         for name, value in zip(header, values, strict=True):
-            problem = _value_problem(seed.column_types.get(name, ""), value.strip())
+            problem = value_problem(seed.column_types.get(name, ""), value)
             if problem:
-                shown = visible(value) if visible(value) != value else f"'{value}'"
-                problems.append(f"{where}: column '{name}' holds {shown}, {problem}")
+                problems.append(
+                    f"{where}: column '{name}' holds {_shown(value)}, {problem}"
+                )
     return problems
 
 
-def _value_problem(declared_type: str, value: str) -> str | None:
-    """Why `value` does not fit `declared_type` and what to write, or None."""
-    base_type = declared_type.lower().split("(")[0].strip()
-    if not value:
-        return None  # an empty cell is NULL; the no_empty_cells tests judge it
-    if base_type in _WHOLE_NUMBER_RANGES:
-        return _whole_number_problem(base_type, value)
-    if base_type in _DECIMAL_TYPES:
-        if _DECIMAL_NUMBER.fullmatch(value):
-            return None
-        if _DECIMAL_COMMA_NUMBER.fullmatch(value):
-            suggestion = value.replace(",", ".")
-            return (
-                "which is written with a decimal comma; write it with a decimal "
-                f"point: {suggestion}"
-            )
-        return "which is not a number; write it with digits and a decimal point"
-    if base_type == "date":
-        return _date_problem(value)
-    if base_type in {"timestamp", "datetime"}:
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            return "which is not a date and time; write it as YYYY-MM-DD HH:MM:SS"
-        return None
-    if base_type in {"boolean", "bool"} and value.lower() not in _BOOLEAN_VALUES:
-        return "which is not true or false; write true or false"
-    return None
-
-
-def _whole_number_problem(base_type: str, value: str) -> str | None:
-    if _WHOLE_NUMBER.fullmatch(value):
-        low, high = _WHOLE_NUMBER_RANGES[base_type]
-        if low <= int(value) <= high:
-            return None
-        return (
-            f"which is out of range for its type, {base_type} ({low} to {high}); "
-            "check the figure, or declare a larger type in the seed YAML"
-        )
-    if _GROUPED_WHOLE_NUMBER.fullmatch(value):
-        digits = re.sub(r"\D", "", value)
-        return (
-            "which is not a whole number; write it as digits only, without a "
-            f"thousands separator: {digits}"
-        )
-    return (
-        "which is not a whole number; write it as digits only (for example 25), "
-        "without letters, spaces, decimals or a thousands separator"
-    )
-
-
-def _date_problem(value: str) -> str | None:
-    if _ISO_DATE.fullmatch(value):
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return "which is not a day of the calendar; check the day and month"
-        return None
-    match = _DAY_MONTH_YEAR.fullmatch(value)
-    if match:
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            return (
-                "which is not a date in the form YYYY-MM-DD; write it as "
-                f"{date(year, month, day).isoformat()}"
-            )
-        except ValueError:
-            pass
-    return "which is not a date in the form YYYY-MM-DD (for example 2015-11-01)"
+def _shown(value: str) -> str:
+    """The value in quotes, every invisible character named; a long one cut."""
+    if len(value) > SHOWN_CHARACTERS:
+        return _shown(value[: SHOWN_CHARACTERS - 1]).removesuffix("'") + "…'"
+    shown = visible(value)
+    return shown if shown != value else f"'{value}'"

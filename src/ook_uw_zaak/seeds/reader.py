@@ -138,6 +138,21 @@ def parse(text: str, delimiter: str = ",") -> CsvContent:
     return CsvContent(header=header, header_line=header_line, rows=rows)
 
 
+def quoting_error(text: str, delimiter: str = ",") -> tuple[int, bool] | None:
+    """Where CSV text breaks the quoting rules, which `parse` (like dbt's reader)
+    lets pass: the line of the record in which a double quote ends a quoted value
+    early, or (True) of a quoted value that is never closed; None when the text
+    is well quoted."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return start, "unexpected end of data" in str(error)
+    return None
+
+
 def read(seed: SeedFile) -> CsvContent:
     """The header and rows of a seed's CSV file."""
     return parse(decode(seed.path.read_bytes()), seed.delimiter)
