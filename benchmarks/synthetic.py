@@ -21,6 +21,11 @@ The vars programme_last_year and info_session_last_year are moved to the last ad
 period and info-session year in the copy's dbt_project.yml, so that the programme
 overview, the yearly info-session mart and the time spine grow with the seeds
 (2020 and 2021 stay pending among them). The unit tests set the vars they rely on.
+
+The build compares every figure of the answer's seeds with the source documents
+before dbt runs (ook_uw_zaak.seeds.source), so the grown figures come with a
+synthetic one, docs/source/synthetic_answer.txt, that prints every row of the grown
+tables the way the answer does.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ ESCAN_TOTALS = "seeds/answer/answer_escan_totals.csv"
 VISITORS = "seeds/answer/answer_website_visitors.csv"
 VISITOR_TOTALS = "seeds/answer/answer_website_visitor_totals.csv"
 POPULATION = "seeds/reference/reference_population.csv"
+SOURCE_DOCUMENT = "docs/source/synthetic_answer.txt"
 PROVINCE_LEVEL, REGION_LEVEL = "province", "region"
 LAST_SCHEME_YEAR = "info_session_last_year"
 
@@ -104,6 +110,7 @@ def write_synthetic_seeds(project_dir: Path, factor: int) -> Synthetic:
             "max_seed_bytes": 1_000_000_000,
         }
         set_project_vars(project_dir, variables)
+        _write_source_document(project_dir)
     return Synthetic(rows=seed_rows(project_dir), variables=variables)
 
 
@@ -196,6 +203,41 @@ def _grow_population(project_dir: Path, last_info_year: int) -> None:
             new_rows.append({**province, "reference_date": day, "population": count})
         new_rows.append({**region, "reference_date": day, "population": sum(counts)})
     _write(project_dir / POPULATION, header, new_rows)
+
+
+def _write_source_document(project_dir: Path) -> None:
+    """A document printing every row of the grown tables as the answer prints
+    them: the questions 2 to 4, then their answers, numbered alike."""
+    lines = ["Synthetic figures for the benchmark, not published.", ""]
+    lines += ["2. Info sessions?", "3. E-scans?", "4. Website visitors?", ""]
+    lines += ["2.", *_info_session_table(project_dir), ""]
+    for number, (parts, totals, column) in enumerate(
+        ((ESCANS, ESCAN_TOTALS, "e_scans"), (VISITORS, VISITOR_TOTALS, "bezoekers")),
+        start=3,
+    ):
+        rows = _read(project_dir / parts)[1] + _read(project_dir / totals)[1]
+        lines.append(f"{number}. periode {column}")
+        lines += [f"{row.get('periode') or row['label']} {row[column]}" for row in rows]
+        lines.append("")
+    (project_dir / SOURCE_DOCUMENT).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _info_session_table(project_dir: Path) -> list[str]:
+    """The info sessions as the answer prints them: a group of columns per year,
+    a line per province and the totals line, the years under the table."""
+    rows = _read(project_dir / INFO_SESSIONS)[1]
+    rows += _read(project_dir / INFO_SESSION_TOTALS)[1]
+    years = sorted({row["year"] for row in rows}, key=int)
+    figures: dict[str, dict[str, str]] = {}
+    for row in rows:
+        label = row.get("province_code") or row["label"]
+        figures.setdefault(label, {})[row["year"]] = f"{row['sess']} {row['deeln']}"
+    table = ["sess deeln " * len(years)]
+    table += [
+        f"{label} {' '.join(by_year[year] for year in years)}"
+        for label, by_year in figures.items()
+    ]
+    return [*table, " ".join(years)]
 
 
 def _project_var(project_dir: Path, name: str) -> int:

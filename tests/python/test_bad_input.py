@@ -1,7 +1,12 @@
 """Bad input in a seed CSV file: the build is refused with a message naming the file,
-the line or row and what to fix, and the published file stays byte-identical. Where
-the intent is unambiguous (a byte-order mark, Windows line endings) the file is read
-correctly instead, with the same figures as the original."""
+the line or row and what to fix, and the published file stays byte-identical.
+Where the intent is unambiguous (a byte-order mark, Windows line endings) the file
+is read correctly instead, with the same figures as the original.
+
+The build compares the answer's figures with the source document before dbt runs,
+so a wrong figure is refused there; to show what dbt's tests find (a negative
+count, parts that do not add up, an unknown province), those cases change the
+document too, as if the answer itself printed the bad figure."""
 
 from __future__ import annotations
 
@@ -21,6 +26,12 @@ import pytest
 
 from conftest import copy_project, run_build
 from ook_uw_zaak.seeds.checks import MAX_SEED_BYTES
+from support.new_year import (
+    NEW_YEAR_ANSWER,
+    NEW_YEAR_DOCUMENT,
+    NEW_YEAR_ROWS,
+    NEW_YEAR_TOTAL,
+)
 from support.publish_helpers import (
     PUBLISHED_FILE_NAME,
     kept_build,
@@ -34,6 +45,7 @@ INFO_SESSIONS = "seeds/answer/answer_info_sessions.csv"
 ESCANS = "seeds/answer/answer_escans.csv"
 WEBSITE_VISITORS = "seeds/answer/answer_website_visitors.csv"
 PROGRAMME_FACTS = "seeds/answer/answer_programme_facts.csv"
+ANSWER = "docs/source/parliamentary_answer.txt"
 
 
 def _replace(old: str, new: str) -> Callable[[str], str]:
@@ -160,6 +172,7 @@ BAD_INPUTS = {
             "what to fix: a count cannot be negative",
         ),
         caught_by_dbt=True,
+        also=((ANSWER, _replace("\nOVL 25 853 ", "\nOVL -25 853 ")),),
     ),
     "parts-do-not-add-up-to-total": BadInput(
         INFO_SESSIONS,
@@ -174,6 +187,7 @@ BAD_INPUTS = {
             "what to fix: check each part against the published answer",
         ),
         caught_by_dbt=True,
+        also=((ANSWER, _replace("\nOVL 25 853 ", "\nOVL 26 853 ")),),
     ),
     "duplicated-province-year": BadInput(
         INFO_SESSIONS,
@@ -198,6 +212,12 @@ BAD_INPUTS = {
             "not listed in seeds/reference/reference_provinces.csv",
         ),
         caught_by_dbt=True,
+        also=(
+            (
+                ANSWER,
+                _replace("\nVBR 11 273 3 36\n", "\nVBR 11 273 3 36\nBRU 11 273 3 36\n"),
+            ),
+        ),
     ),
     "missing-province": BadInput(
         INFO_SESSIONS,
@@ -551,13 +571,6 @@ def test_read_only_project_folder_gets_one_sentence(
     assert sha256(published) == before
 
 
-NEW_YEAR_ROWS = (
-    "ANT,2020,5,100,2\nLIM,2020,4,80,2\nOVL,2020,6,120,2\n"
-    "VBR,2020,2,40,2\nWVL,2020,7,140,2\n"
-)
-NEW_YEAR_TOTAL = "tot,2020,24,480,2\n"
-
-
 def test_accepted_input_is_read_exactly_and_a_complete_new_year_published(
     project_copy: Path, built_warehouse: Path
 ) -> None:
@@ -566,8 +579,9 @@ def test_accepted_input_is_read_exactly_and_a_complete_new_year_published(
     - a byte-order mark, as Excel's "CSV UTF-8" writes it, on the info sessions,
       and Windows line endings on the e-scans: both files are read exactly as the
       originals (the same raw rows);
-    - growth: 2020 info sessions for all five provinces with a totals row are
-      accepted, and 2020 is then reported (not pending) in every mart."""
+    - growth: 2020 info sessions for all five provinces with a totals row, and the
+      later answer that prints them, are accepted, and 2020 is then reported (not
+      pending) in every mart."""
     sessions = project_copy / INFO_SESSIONS
     sessions.write_bytes(
         b"\xef\xbb\xbf" + sessions.read_bytes() + NEW_YEAR_ROWS.encode("utf-8")
@@ -576,6 +590,7 @@ def test_accepted_input_is_read_exactly_and_a_complete_new_year_published(
     totals.write_text(
         totals.read_text(encoding="utf-8") + NEW_YEAR_TOTAL, encoding="utf-8"
     )
+    (project_copy / NEW_YEAR_DOCUMENT).write_text(NEW_YEAR_ANSWER, encoding="utf-8")
     with_crlf = project_copy / ESCANS
     with_crlf.write_bytes(with_crlf.read_bytes().replace(b"\n", b"\r\n"))
     with duckdb.connect(str(built_warehouse), read_only=True) as before:

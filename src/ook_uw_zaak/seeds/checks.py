@@ -11,7 +11,8 @@ declares in the seed YAML, and no line repeats it; every line has as many values
 as the header; and every value fits its declared type, texts included (values.py:
 what a text may not hold to be published as it is). Whether a value is plausible
 (not negative, adds up to the total, ...) is left to the dbt data tests on the
-seeds.
+seeds; that the answer's figures are the source document's is checked here too
+(source.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ook_uw_zaak.seeds.reader import (
     quoting_error,
     visible,
 )
+from ook_uw_zaak.seeds.source import check_source
 from ook_uw_zaak.seeds.values import value_problem
 
 # A file with many bad lines gets this many messages, then a count of the rest.
@@ -49,7 +51,8 @@ SHOWN_CHARACTERS = 60
 
 def check_seeds(project_dir: Path) -> list[str]:
     """Every problem found in the project's seed CSV files, one message each; when
-    every file reads, also what they lack of the answer's declared coverage."""
+    every file reads, also what they lack of the answer's declared coverage and
+    every figure the source document does not print where the seed says."""
     seeds, problems = find_seeds(project_dir)
     limit = max_seed_bytes(project_dir)
     for seed in sorted(seeds, key=lambda s: s.display):
@@ -58,7 +61,9 @@ def check_seeds(project_dir: Path) -> list[str]:
         else:
             problems.extend(check_seed(seed, limit))
     if not problems:
-        problems.extend(check_coverage(project_dir, {s.name: s for s in seeds}))
+        by_name = {s.name: s for s in seeds}
+        problems.extend(check_coverage(project_dir, by_name))
+        problems.extend(check_source(project_dir, by_name, MAX_PROBLEMS_PER_FILE))
     return problems
 
 

@@ -26,6 +26,7 @@ class SeedFile:
     column_types: dict[str, str] = field(default_factory=dict)
     delimiter: str = ","
     declared_in: str | None = None  # the YAML file that declares the seed
+    meta: dict[str, Any] = field(default_factory=dict)  # its config's meta
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def find_seeds(project_dir: Path) -> tuple[list[SeedFile], list[str]]:
                 column_types={str(k): str(v) for k, v in column_types.items()},
                 delimiter=str(config.get("delimiter") or ","),
                 declared_in=relative(yaml_file, project_dir) if yaml_file else None,
+                meta=dict(config.get("meta") or {}),
             )
         )
     return seeds, problems

@@ -65,6 +65,8 @@ _DECIMAL_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+
 _DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?[0-9]+,[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DAY_MONTH_YEAR = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+# A text of printable ASCII characters and tabs only: most texts, checked at once.
+_PLAIN_TEXT = re.compile(r"[\t\x20-\x7e]*")
 # What a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
 
@@ -97,6 +99,8 @@ def text_problem(value: str) -> str | None:
             f"{MAX_TEXT_CHARACTERS:,} a text cell may hold; check that the right "
             "text was pasted, and shorten it"
         )
+    if _PLAIN_TEXT.fullmatch(value):
+        return _formula_problem(value)
     line_ends = characters.find(value, characters.LINE_ENDS.__contains__)
     if line_ends:
         return (
@@ -152,6 +156,8 @@ def _formula_problem(value: str) -> str | None:
 
 def _plain_characters_problem(declared_type: str, value: str) -> str | None:
     """A figure, date or boolean with a character that is not plain ASCII."""
+    if value.isascii():
+        return None
     found = characters.find(value, lambda c: not c.isascii())
     if not found:
         return None
