@@ -9,6 +9,7 @@ is written from it once, into pytest's temporary folders."""
 from __future__ import annotations
 
 import csv
+import html.parser
 import io
 import json
 import shutil
@@ -33,7 +34,7 @@ from ook_uw_zaak.opendata.contents import (
     read_marts,
     read_publisher,
 )
-from ook_uw_zaak.opendata.docs_page import DocsError
+from ook_uw_zaak.opendata.docs_page import DOCS_PAGE, DocsError, copy_docs_page
 from ook_uw_zaak.opendata.labels import LabelError, label
 from ook_uw_zaak.opendata.names import LICENCE_FILE
 from ook_uw_zaak.opendata.texts import README_SHEET
@@ -625,3 +626,58 @@ def test_the_repository_citation_names_the_release_publisher(dbt_target: Path) -
     publisher = read_publisher(dbt_target / "manifest.json")
     assert citation["authors"][0]["name"] == publisher.name
     assert citation["authors"][0]["website"] == publisher.homepage
+
+
+class _Scripts(html.parser.HTMLParser):
+    """The script elements of a page as a browser's HTML parser finds them."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.scripts: list[str] = []
+        self._inside = False
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag == "script":
+            self._inside = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._inside = self._inside and tag != "script"
+
+    def handle_data(self, data: str) -> None:
+        if self._inside:
+            self.scripts[-1] += data
+
+
+HOSTILE = '</script><script>alert("from a description")</script><!--<script>'
+
+
+def test_a_description_cannot_add_a_script_to_the_docs_page(tmp_path: Path) -> None:
+    """dbt pastes its manifest into the page as it is (`dbt docs generate
+    --static`): the release's copy holds the same data, and a description holding
+    `</script>` neither ends the page's script nor starts one of its own."""
+    from dbt.task.docs import DOCS_INDEX_FILE_PATH  # the page dbt fills in
+
+    template = Path(DOCS_INDEX_FILE_PATH).read_text(encoding="utf-8")
+    manifest = json.dumps({"nodes": {"model.x": {"description": HOSTILE}}})
+    catalog = json.dumps({"nodes": {}, "note": "a & b > c"})
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "manifest.json").write_text(manifest, encoding="utf-8")
+    (target / "catalog.json").write_text(catalog, encoding="utf-8")
+    as_dbt_writes_it = template.replace(
+        '"MANIFEST.JSON INLINE DATA"', manifest
+    ).replace('"CATALOG.JSON INLINE DATA"', catalog)
+    (target / DOCS_PAGE_NAME).write_text(as_dbt_writes_it, encoding="utf-8")
+    scripts = len(_Scripts(template).scripts)
+    assert len(_Scripts(as_dbt_writes_it).scripts) > scripts  # what dbt writes
+
+    page = copy_docs_page(target, tmp_path / "release")
+
+    assert page == tmp_path / "release" / DOCS_PAGE
+    text = page.read_text(encoding="utf-8")
+    assert len(_Scripts(text).scripts) == scripts
+    assert "<script>alert" not in text and "</script><script>" not in text
+    assert _embedded_json(text, "manifest") == json.loads(manifest)
+    assert _embedded_json(text, "catalog") == json.loads(catalog)

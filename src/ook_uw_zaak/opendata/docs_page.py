@@ -1,24 +1,40 @@
 """docs/index.html: dbt's documentation site as one static page, which the build's
 dbt process writes (`dbt docs generate --static`) from the manifest it built with,
-against the database it built (dbt/session.py)."""
+against the database it built (dbt/session.py).
+
+dbt pastes the manifest and the catalog as they are into the page's script, so a
+description holding `</script>` would end that script and run what follows it as
+a script of its own. The release's copy has every `<`, `>` and `&` of the two
+documents written as a JSON escape (\\u003c, \\u003e, \\u0026) instead, and the
+line and paragraph separators too: the same data for the page's script, nothing
+the HTML parser can read as a tag."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from ook_uw_zaak.dbt.session import DOCS_PAGE_NAME
 from ook_uw_zaak.opendata import names
 
 DOCS_PAGE = Path(names.DOCS_PAGE)
+# The documents dbt pastes into the page, from its target folder.
+EMBEDDED_DOCUMENTS = ("manifest.json", "catalog.json")
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 class DocsError(RuntimeError):
-    """dbt did not write the documentation page."""
+    """dbt did not write the documentation page, or not as expected."""
 
 
 def copy_docs_page(dbt_target: Path, release_dir: Path) -> Path:
-    """Copy the page from dbt's target folder into the release."""
+    """Copy the page from dbt's target folder into the release, its embedded
+    documents made inert."""
     page = dbt_target / DOCS_PAGE_NAME
     if not page.is_file():
         raise DocsError(
@@ -26,7 +42,40 @@ def copy_docs_page(dbt_target: Path, release_dir: Path) -> Path:
             "`dbt docs generate` failed after the build; what dbt printed is in "
             "dbt-output.txt of the build"
         )
+    text = page.read_bytes().decode("utf-8")
+    for name in EMBEDDED_DOCUMENTS:
+        text = _escape_embedded(text, _embedded(dbt_target / name))
     destination = release_dir / DOCS_PAGE
     destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(page, destination)
+    destination.write_bytes(text.encode("utf-8"))
     return destination
+
+
+def _embedded(document: Path) -> str:
+    """The document as dbt pastes it into the page (its text, stripped)."""
+    try:
+        return document.read_bytes().decode("utf-8").strip()
+    except OSError as error:
+        raise DocsError(
+            f"dbt's target folder lacks {document.name}, which its documentation "
+            f"page embeds ({error.strerror}); the page was not published"
+        ) from error
+
+
+def inert_json(document: str) -> str:
+    """JSON text that cannot end or open an HTML element where it is embedded:
+    every `<`, `>` and `&` (which JSON only holds inside strings) escaped."""
+    for character, escape in _JSON_ESCAPES.items():
+        document = document.replace(character, escape)
+    return document
+
+
+def _escape_embedded(page: str, document: str) -> str:
+    """The page with the one copy of `document` that dbt pasted made inert."""
+    if page.count(document) != 1:
+        raise DocsError(
+            f"dbt's documentation page ({DOCS_PAGE_NAME}) does not hold the build's "
+            "manifest and catalog as dbt writes them; it was not published. Run the "
+            "build again (a changed dbt version may write the page differently)"
+        )
+    return page.replace(document, inert_json(document))
