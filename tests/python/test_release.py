@@ -21,14 +21,20 @@ from typing import Any
 
 import duckdb
 import frictionless
+import markdown_it
 import openpyxl
 import pytest
 import yaml
 
 from ook_uw_zaak.dbt.session import DOCS_PAGE_NAME
-from ook_uw_zaak.opendata.changelog import CHANGELOG_FILE, NOTHING_CHANGED
+from ook_uw_zaak.opendata.changelog import (
+    CHANGELOG_FILE,
+    NOTHING_CHANGED,
+    write_changelog,
+)
 from ook_uw_zaak.opendata.checksums import CHECKSUM_FILE, sha256_of
 from ook_uw_zaak.opendata.contents import (
+    Column,
     Mart,
     ReleaseContentError,
     read_marts,
@@ -505,8 +511,8 @@ def test_changelog_names_the_row_and_values_of_a_changed_figure(
     text = (third / CHANGELOG_FILE).read_text("utf-8")
     assert NOTHING_CHANGED not in text
     assert "## fct_programme_whole_run" in text
-    assert "metric=escans: `metric_value` 3091.0 → 3092.0" in text
-    assert "province_code=VBR, calendar_year=2019" in text
+    assert "metric=`escans`: `metric_value` `3091.0` → `3092.0`" in text
+    assert "province_code=`VBR`, calendar_year=`2019`" in text
     assert "## fct_info_sessions_by_year" not in text
 
 
@@ -681,3 +687,53 @@ def test_a_description_cannot_add_a_script_to_the_docs_page(tmp_path: Path) -> N
     assert "<script>alert" not in text and "</script><script>" not in text
     assert _embedded_json(text, "manifest") == json.loads(manifest)
     assert _embedded_json(text, "catalog") == json.loads(catalog)
+
+
+# Values that would forge Markdown if quoted as they are: a heading and a list item
+# on lines of their own, raw HTML, backticks that close a code span, a NUL byte.
+HOSTILE_VALUES = (
+    "85\n\n## fct_forged\n\n- gewijzigd / changed: `deeln` 85 → 999",
+    '<img src=x onerror="alert(1)">',
+    "`` ` `x",
+    "a\x00b\r\n<b>",
+)
+
+
+def _write_csv(release: Path, name: str, rows: list[tuple[str, str]]) -> None:
+    folder = release / "data" / "csv"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([("key", "text"), *rows])
+
+
+def test_changelog_quotes_every_value_so_that_none_forges_markdown(
+    tmp_path: Path,
+) -> None:
+    previous, release = tmp_path / "previous", tmp_path / "release"
+    _write_csv(previous, "fct_x", [(str(i), "old") for i in range(4)])
+    _write_csv(previous, "<em>gone", [("1", "old")])
+    _write_csv(release, "fct_x", [(str(i), v) for i, v in enumerate(HOSTILE_VALUES)])
+    column = Column("text", "varchar", "", None, False)
+    mart = Mart("fct_x", "marts", "", "", (column,), ("key",), ())
+
+    text = write_changelog(release, previous, [mart], "r2").read_text("utf-8")
+
+    tokens = markdown_it.MarkdownIt("commonmark").parse(text)
+    headings = [t.map for t in tokens if t.type == "heading_open"]
+    assert len(headings) == 3, text  # the title and the two tables' sections
+    assert "## fct\\_x" not in text and "## fct_x\n" in text
+    assert "## \\<em\\>gone\n" in text
+    assert [t.type for t in tokens if "html" in t.type] == []
+    inline = [t for t in tokens if t.type == "inline"]
+    assert not any(c.type == "html_inline" for t in inline for c in t.children or [])
+    items = [t for t in tokens if t.type == "list_item_open"]
+    assert len(items) == len(HOSTILE_VALUES) + 1  # each value, the removed table
+    shown = [
+        child.content
+        for token in inline
+        for child in token.children or []
+        if child.type == "code_inline"
+        and child.content not in {"text", "old", "0", "1", "2", "3"}  # names, keys
+    ]
+    visible = {"\n": "\u240a", "\r": "\u240d", "\x00": "\u2400"}
+    assert shown == ["".join(visible.get(c, c) for c in v) for v in HOSTILE_VALUES]

@@ -1,7 +1,11 @@
 """CHANGELOG.md: what changed in the figures since the previous release, mart by
 mart: rows added or removed (named by their key) and every changed value (old and
 new), or that nothing changed. It compares the CSV files of the two releases,
-which the same writer produced, so equal figures are equal text."""
+which the same writer produced, so equal figures are equal text.
+
+Every value, key and column name is quoted as inline code and every other name
+escaped (opendata/markdown.py): whatever a figure or a text holds, it is shown as
+it is and never read as a heading, a list item or HTML."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ook_uw_zaak.opendata.contents import Mart
+from ook_uw_zaak.opendata.markdown import code, plain
 from ook_uw_zaak.opendata.names import CHANGELOG_FILE, RELEASE_ID_FILE
 from ook_uw_zaak.opendata.tables import CSV_FOLDER, csv_path
 
@@ -74,10 +79,10 @@ def _compare_mart(release_dir: Path, previous: Path, mart: Mart) -> MartChanges:
     new_header, new_rows = _read(release_dir / csv_path(mart))
     for column in new_header:
         if column not in old_header:
-            result.columns.append(f"kolom toegevoegd / column added: `{column}`")
+            result.columns.append(f"kolom toegevoegd / column added: {code(column)}")
     for column in old_header:
         if column not in new_header:
-            result.columns.append(f"kolom verwijderd / column removed: `{column}`")
+            result.columns.append(f"kolom verwijderd / column removed: {code(column)}")
     key = [c for c in mart.primary_key if c in old_header] or None
     old_by_key = _by_key(old_rows, key or old_header)
     new_by_key = _by_key(new_rows, key or new_header)
@@ -95,8 +100,8 @@ def _compare_mart(release_dir: Path, previous: Path, mart: Mart) -> MartChanges:
         for column in shared:
             if old_row[column] != new_row[column]:
                 result.changed.append(
-                    f"{_key_text(row_key, key or new_header)}: `{column}` "
-                    f"{old_row[column] or EMPTY} → {new_row[column] or EMPTY}"
+                    f"{_key_text(row_key, key or new_header)}: {code(column)} "
+                    f"{_value(old_row[column])} → {_value(new_row[column])}"
                 )
     return result
 
@@ -112,16 +117,24 @@ def _by_key(rows: list[Row], key: list[str]) -> dict[tuple[str, ...], Row]:
     return {tuple(row.get(column, "") for column in key): row for row in rows}
 
 
+def _value(value: str | None) -> str:
+    """A value as inline code, or that it is empty."""
+    return code(value) if value else EMPTY
+
+
 def _key_text(row_key: tuple[str, ...], key: list[str]) -> str:
     return ", ".join(
-        f"{column}={value}" for column, value in zip(key, row_key, strict=True)
+        f"{plain(column)}={_value(value)}"
+        for column, value in zip(key, row_key, strict=True)
     )
 
 
 def _describe(row_key: tuple[str, ...], row: Row, key: list[str] | None) -> str:
     if key:
         return _key_text(row_key, key)
-    return ", ".join(f"{column}={value}" for column, value in row.items())
+    return ", ".join(
+        f"{plain(column)}={_value(value)}" for column, value in row.items()
+    )
 
 
 def write_changelog(
@@ -130,7 +143,7 @@ def write_changelog(
     lines = [
         "# Wijzigingen in de cijfers / Changes in the figures",
         "",
-        f"Release {release_id}",
+        f"Release {plain(release_id)}",
         "",
     ]
     if previous is None:
@@ -140,14 +153,14 @@ def write_changelog(
         ]
     elif not (previous / CSV_FOLDER).is_dir():
         lines += [
-            f"De vorige release ({release_id_of(previous)}) heeft geen CSV-bestanden "
-            "om mee te vergelijken. / The previous release "
-            f"({release_id_of(previous)}) has no CSV files to compare with.",
+            f"De vorige release ({plain(release_id_of(previous))}) heeft geen "
+            "CSV-bestanden om mee te vergelijken. / The previous release "
+            f"({plain(release_id_of(previous))}) has no CSV files to compare with.",
         ]
     else:
         lines += [
             f"Vergeleken met de vorige release / Compared with the previous release: "
-            f"{release_id_of(previous)}",
+            f"{plain(release_id_of(previous))}",
             "",
         ]
         changes = [
@@ -163,7 +176,7 @@ def write_changelog(
 
 
 def _section(change: MartChanges) -> list[str]:
-    lines = [f"## {change.mart}", ""]
+    lines = [f"## {plain(change.mart)}", ""]
     if change.new_mart:
         lines.append("- nieuwe tabel / new table")
     lines += [f"- {text}" for text in change.columns]
