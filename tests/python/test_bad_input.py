@@ -1,5 +1,5 @@
 """Bad input in a seed CSV file: the build is refused with a message naming the file,
-the line or row and what to fix, and the published file stays byte-identical.
+the line or row and what to fix, and the published release stays byte-identical.
 Where the intent is unambiguous (a byte-order mark, Windows line endings) the file
 is read correctly instead, with the same figures as the original.
 
@@ -37,6 +37,7 @@ from support.publish_helpers import (
     kept_build,
     mart_contents,
     output_of,
+    published_state,
     sha256,
     with_published_file,
 )
@@ -352,6 +353,136 @@ BAD_INPUTS = {
         caught_by_dbt=False,
         encoding="cp1252",
     ),
+    # Texts that would not be inert in the released files.
+    "formula-in-a-text": BadInput(
+        PROGRAMME_FACTS,
+        _replace(
+            '"The e-commerce campaign ran until the end of 2020."',
+            '"=HYPERLINK(""http://example.org"",""campaign"")"',
+        ),
+        (
+            f"{PROGRAMME_FACTS}, line 3: column 'summary_en' holds "
+            '\'=HYPERLINK("http://example.org","campaign")\', which starts with '
+            "'=', so a spreadsheet that opens the released CSV file would run it as a "
+            "formula; reword the text",
+        ),
+        caught_by_dbt=False,
+    ),
+    "nul-in-a-text": BadInput(
+        PROGRAMME_FACTS,
+        _replace(",month,done,online activity,", ",month,done,online\x00activity,"),
+        (
+            f"{PROGRAMME_FACTS}, line 2: column 'topic' holds "
+            "'online<U+0000>activity', which has a control character, NULL (U+0000) "
+            "at position 7",
+        ),
+        caught_by_dbt=False,
+    ),
+    # Figures that are not the source document's, though every sum still matches.
+    "provinces-swapped": BadInput(
+        INFO_SESSIONS,
+        lambda text: _replace("\nANT,2019,11,382,", "\nANT,2019,9,249,")(
+            _replace("\nLIM,2019,9,249,", "\nLIM,2019,11,382,")(text)
+        ),
+        (
+            f"{INFO_SESSIONS}, line 7: the row 'ANT' of 2019 holds sess 9, deeln 249, "
+            "but the answer to question 2 prints sess 11, deeln 382 for 'ANT' of "
+            f"2019 ({ANSWER}, line 56)",
+            "they are the figures the answer prints for 'LIM', line 8 of the seed: "
+            "were two rows swapped?",
+        ),
+        caught_by_dbt=False,
+    ),
+    "a-part-changed-with-its-total": BadInput(
+        INFO_SESSIONS,
+        _replace("\nVBR,2019,3,36,", "\nVBR,2019,3,63,"),
+        (
+            f"{INFO_SESSIONS}, line 10: the row 'VBR' of 2019 holds deeln 63, but the "
+            f"answer to question 2 prints deeln 36 for 'VBR' of 2019 ({ANSWER}, line "
+            "59)",
+            f"{INFO_SESSION_TOTALS}, line 3: the row 'tot' of 2019 holds deeln 2334, "
+            "but the answer to question 2 prints deeln 2307 for 'tot' of 2019 "
+            f"({ANSWER}, line 62)",
+        ),
+        caught_by_dbt=False,
+        also=(
+            (INFO_SESSION_TOTALS, _replace("tot,2019,73,2307,", "tot,2019,73,2334,")),
+        ),
+    ),
+    # Partly right: each told in a sentence of its own.
+    "repeated-header": BadInput(
+        ESCANS,
+        lambda text: text.splitlines(keepends=True)[0] + text,
+        (f"{ESCANS}, line 2 repeats the header; remove the line",),
+        caught_by_dbt=False,
+    ),
+    "full-width-digits": BadInput(
+        INFO_SESSIONS,
+        _replace("\nANT,2018,13,536,", "\nANT,2018,13,\uff15\uff13\uff16,"),
+        (
+            f"{INFO_SESSIONS}, line 2: column 'deeln' holds '\uff15\uff13\uff16', "
+            "which has FULLWIDTH DIGIT FIVE (U+FF15) at position 1 (and 2 more like "
+            "it), not a plain character (the digits 0-9, a sign, a point or a "
+            "hyphen); write 536",
+        ),
+        caught_by_dbt=False,
+    ),
+    "stray-quote-in-a-quoted-value": BadInput(
+        PROGRAMME_FACTS,
+        _replace('"The e-commerce campaign ran', '"The e-commerce "campaign" ran'),
+        (
+            f'{PROGRAMME_FACTS}, line 3: a double quote (") inside a quoted value ends '
+            'the value early; write a quote inside a quoted value as two ("")',
+        ),
+        caught_by_dbt=False,
+    ),
+    "cyrillic-letter-in-a-code": BadInput(
+        INFO_SESSIONS,
+        _replace("\nANT,2018,", "\n\u0410NT,2018,"),
+        (
+            f"{INFO_SESSIONS}, line 2: column 'province_code' holds '\u0410NT', which "
+            "has CYRILLIC CAPITAL LETTER A (U+0410) at position 1, a letter that is "
+            "not of the Latin alphabet",
+        ),
+        caught_by_dbt=False,
+    ),
+    "minus-zero": BadInput(
+        ESCANS,
+        _replace(",173,3\n", ",-0,3\n"),
+        (
+            f"{ESCANS}, line 3: column 'e_scans' holds '-0', which is zero with a "
+            "minus sign; write 0",
+        ),
+        caught_by_dbt=False,
+    ),
+    "a-text-of-10000-characters": BadInput(
+        PROGRAMME_FACTS,
+        _replace("The e-commerce campaign ran", "x" * 10_000),
+        (
+            f"{PROGRAMME_FACTS}, line 3: column 'summary_en' holds 'xxxx",
+            "a text of 10,023 characters, longer than the 1,000 a text cell may hold",
+        ),
+        caught_by_dbt=False,
+    ),
+    "undeclared-seed-file": BadInput(
+        "seeds/answer/notes.csv",
+        lambda _: "note\nto check with the ministry\n",
+        (
+            "seeds/answer/notes.csv: this CSV file is not declared in "
+            "seeds/_seeds.yml, so nothing checks it, yet dbt would load it as a table "
+            "'notes' and publish it; move the file out of the seed folder",
+        ),
+        caught_by_dbt=False,
+    ),
+    "seed-file-named-like-a-mart": BadInput(
+        "seeds/answer/fct_info_sessions_by_year.csv",
+        lambda _: "calendar_year,sessions\n2018,89\n",
+        (
+            "seeds/answer/fct_info_sessions_by_year.csv: this CSV file is not declared "
+            "in seeds/_seeds.yml",
+        ),
+        caught_by_dbt=False,
+    ),
 }
 
 
@@ -373,7 +504,8 @@ PRE_FLIGHT = [name for name, case in BAD_INPUTS.items() if not case.caught_by_db
 
 def _apply(case: BadInput, project_dir: Path) -> None:
     seed = project_dir / case.file
-    changed = case.change(seed.read_text(encoding="utf-8"))
+    text = seed.read_text(encoding="utf-8") if seed.exists() else ""  # or a new file
+    changed = case.change(text)
     seed.write_bytes(changed.encode(case.encoding))
     for other_file, change in case.also:
         other = project_dir / other_file
@@ -385,7 +517,7 @@ def _refused(names: tuple[str, ...], project_dir: Path, built: Path) -> str:
     build is refused with every one of their messages, the published file left
     byte-identical; return what the build printed."""
     published = with_published_file(project_dir, built)
-    before = sha256(published)
+    before = published_state(project_dir)
     for name in names:
         _apply(BAD_INPUTS[name], project_dir)
 
@@ -399,7 +531,7 @@ def _refused(names: tuple[str, ...], project_dir: Path, built: Path) -> str:
                 f"{name}: {expected!r} is missing from:\n{output}"
             )
     assert f"The published file {PUBLISHED_FILE_NAME} is unchanged" in output
-    assert sha256(published) == before
+    assert published_state(project_dir) == before, published
     return output
 
 

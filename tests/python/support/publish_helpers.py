@@ -39,6 +39,19 @@ def with_published_file(project_dir: Path, published: Path) -> Path:
     return target
 
 
+def published_state(project_dir: Path) -> dict[str, str]:
+    """What readers see: the checksum of every file of every release and where
+    the links (`release`, the stable name) point, by path in the project."""
+    state = {}
+    for name in (RELEASE_LINK, PUBLISHED_FILE_NAME):
+        link = project_dir / name
+        state[name] = str(link.readlink()) if link.is_symlink() else ""
+    for path in sorted((project_dir / RELEASES_FOLDER).rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            state[path.relative_to(project_dir).as_posix()] = sha256(path)
+    return state
+
+
 def with_plain_published_file(project_dir: Path, published: Path) -> Path:
     """A published file as builds before releases left it: a plain file."""
     target = project_dir / PUBLISHED_FILE_NAME
