@@ -21,7 +21,7 @@ from pathlib import Path
 
 _NUMBERED = re.compile(r"\s*([0-9]{1,2})\.(?:\s|$)")
 _FIGURE = re.compile(r"-?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)")
-_YEAR = re.compile(r"[0-9]{4}")
+_YEAR = re.compile(r"[0-9]{4,}")
 
 
 class SourceDocumentError(ValueError):
