@@ -34,7 +34,8 @@ from typing import Any
 
 import yaml
 
-from ook_uw_zaak.seeds.reader import SeedFile, read, relative
+from ook_uw_zaak.files import relative
+from ook_uw_zaak.seeds.reader import SeedFile, read
 from ook_uw_zaak.seeds.source_document import (
     Answer,
     SourceDocumentError,
