@@ -321,24 +321,31 @@ def _dbt_is_running(project_dir: Path) -> bool:
     return any((project_dir / ".publish").glob("build-*/" + PUBLISHED_FILE_NAME))
 
 
+def _build_until_dbt_runs(project_dir: Path) -> subprocess.Popen[str]:
+    """`ook-uw-zaak build` in `project_dir`, returned once dbt has started."""
+    env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+        cwd=project_dir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
+    while not _dbt_is_running(project_dir):
+        assert build.poll() is None, "the build ended before it could be stopped"
+        assert time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.005)
+    return build
+
+
 def test_build_killed_while_dbt_runs_leaves_the_published_file_intact(
     project_copy: Path, built_warehouse: Path
 ) -> None:
     published = with_published_file(project_copy, built_warehouse)
     before = sha256(published)
-    env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
-    build = subprocess.Popen(
-        [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
-        cwd=project_copy,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
-    while not _dbt_is_running(project_copy):
-        assert build.poll() is None, "the build ended before it could be killed"
-        assert time.monotonic() < deadline, "dbt never started"
-        time.sleep(0.005)
+    build = _build_until_dbt_runs(project_copy)
     build.send_signal(signal.SIGKILL)
     build.wait()
     assert sha256(published) == before
@@ -361,20 +368,7 @@ def test_sigterm_stops_dbt_with_the_build_and_says_so(
     does: dbt stops with it, nothing is published, and it says so."""
     published = with_published_file(project_copy, built_warehouse)
     before = sha256(published)
-    env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
-    build = subprocess.Popen(
-        [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
-        cwd=project_copy,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
-    while not _dbt_is_running(project_copy):
-        assert build.poll() is None, "the build ended before it could be stopped"
-        assert time.monotonic() < deadline, "dbt never started"
-        time.sleep(0.005)
+    build = _build_until_dbt_runs(project_copy)
     build.send_signal(signal.SIGTERM)
     _, stderr = build.communicate(timeout=60)
     assert build.returncode == 130, stderr

@@ -316,24 +316,22 @@ def dcat_record(
 def first_issued(previous_release: Path | None) -> str | None:
     """When the dataset was first published: the `issued` of the previous
     release's record, if it has a readable one."""
-    if previous_release is None:
-        return None
-    try:
-        record = json.loads((previous_release / DCAT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return _dated(record, "dct:issued")
+    return _previous_date(previous_release, "dct:issued")
 
 
 def last_modified(previous_release: Path | None) -> str | None:
     """When the previous release's figures last changed, from its record."""
+    return _previous_date(previous_release, "dct:modified")
+
+
+def _previous_date(previous_release: Path | None, key: str) -> str | None:
     if previous_release is None:
         return None
     try:
         record = json.loads((previous_release / DCAT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return _dated(record, "dct:modified")
+    return _dated(record, key)
 
 
 def _dated(record: dict[str, Any], key: str) -> str | None:
