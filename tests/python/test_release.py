@@ -46,6 +46,7 @@ from ook_uw_zaak.opendata.names import LICENCE_FILE
 from ook_uw_zaak.opendata.texts import README_SHEET
 from ook_uw_zaak.opendata.workbook import WORKBOOK_FILE, sheet_names
 from ook_uw_zaak.opendata.writer import write_release
+from ook_uw_zaak.project import PUBLISHED_FILE_NAME
 from ook_uw_zaak.publish import workspace
 from ook_uw_zaak.publish.releases import current_release
 
@@ -511,9 +512,44 @@ def test_changelog_names_the_row_and_values_of_a_changed_figure(
     text = (third / CHANGELOG_FILE).read_text("utf-8")
     assert NOTHING_CHANGED not in text
     assert "## fct_programme_whole_run" in text
-    assert "metric=`escans`: `metric_value` `3091.0` → `3092.0`" in text
+    assert "metric=`escans`: `metric_value` `3091` → `3092`" in text
     assert "province_code=`VBR`, calendar_year=`2019`" in text
     assert "## fct_info_sessions_by_year" not in text
+
+
+def test_changelog_says_which_seed_cell_changed_and_rounds_as_the_report(
+    release: Path, built_warehouse: Path, dbt_target: Path, tmp_path: Path
+) -> None:
+    changed = tmp_path / "changed.duckdb"
+    shutil.copyfile(built_warehouse, changed)
+    with duckdb.connect(str(changed)) as connection:
+        rows = connection.execute(
+            "select province_code, year, deeln from raw.answer_info_sessions"
+        ).fetchall()
+        line = 2 + rows.index(("LIM", 2019, 249))
+        connection.execute(
+            "update raw.answer_info_sessions set deeln = 250 "
+            "where province_code = 'LIM' and year = 2019"
+        )
+        connection.execute(
+            "update marts.fct_info_sessions_by_year "
+            "set participants_per_session = 31.61643835616438 "
+            "where calendar_year = 2019"
+        )
+    previous = tmp_path / "test-release-1"  # as published: with its database
+    shutil.copytree(release, previous)
+    shutil.copyfile(built_warehouse, previous / PUBLISHED_FILE_NAME)
+    fourth = tmp_path / "test-release-4"
+    fourth.mkdir()
+    write_release(changed, fourth, previous, dbt_target=dbt_target)
+    text = (fourth / CHANGELOG_FILE).read_text("utf-8")
+    assert "## Gewijzigde brongegevens / Changed source data" in text
+    assert (
+        f"- `seeds/answer/answer_info_sessions.csv`, regel / line {line}: "
+        "`deeln` `249` → `250`"
+    ) in text
+    assert "`participants_per_session` `31.60` → `31.62`" in text
+    assert "31.602739726027398" not in text
 
 
 def _hashes(folder: Path) -> dict[str, bytes]:

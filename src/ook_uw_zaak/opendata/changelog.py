@@ -1,7 +1,9 @@
-"""CHANGELOG.md: what changed in the figures since the previous release, mart by
-mart: rows added or removed (named by their key) and every changed value (old and
-new), or that nothing changed. It compares the CSV files of the two releases,
-which the same writer produced, so equal figures are equal text.
+"""CHANGELOG.md: what changed in the figures since the previous release: first the
+seed cells that changed, each with its seed file and line (opendata/seed_changes.py),
+then mart by mart the rows added or removed (named by their key) and every changed
+value (old and new, rounded as the report shows them), or that nothing changed. It
+compares the CSV files of the two releases, which the same writer produced, so
+equal figures are equal text.
 
 Every value, key and column name is quoted as inline code and every other name
 escaped (opendata/markdown.py): whatever a figure or a text holds, it is shown as
@@ -10,12 +12,15 @@ it is and never read as a heading, a list item or HTML."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ook_uw_zaak.opendata.contents import Mart
+from ook_uw_zaak.opendata.labels import labels
 from ook_uw_zaak.opendata.markdown import code, plain
-from ook_uw_zaak.opendata.names import CHANGELOG_FILE, RELEASE_ID_FILE
+from ook_uw_zaak.opendata.names import CHANGELOG_FILE, DATABASE_FILE, RELEASE_ID_FILE
+from ook_uw_zaak.opendata.seed_changes import CellChange, seed_changes
 from ook_uw_zaak.opendata.tables import CSV_FOLDER, csv_path
 
 NOTHING_CHANGED = "Niets gewijzigd. / Nothing changed."
@@ -99,9 +104,10 @@ def _compare_mart(release_dir: Path, previous: Path, mart: Mart) -> MartChanges:
             continue
         for column in shared:
             if old_row[column] != new_row[column]:
+                shown = _shown(column)
                 result.changed.append(
                     f"{_key_text(row_key, key or new_header)}: {code(column)} "
-                    f"{_value(old_row[column])} → {_value(new_row[column])}"
+                    f"{shown(old_row[column])} → {shown(new_row[column])}"
                 )
     return result
 
@@ -115,6 +121,32 @@ def _read(path: Path) -> tuple[list[str], list[Row]]:
 
 def _by_key(rows: list[Row], key: list[str]) -> dict[tuple[str, ...], Row]:
     return {tuple(row.get(column, "") for column in key): row for row in rows}
+
+
+def _rounded(value: str, unit: str) -> str:
+    """A figure of the CSV rounded as the report shows its unit: two decimals for
+    a ratio, a percentage with one decimal for a share or relative change."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if unit in ("share", "relative_change"):
+        return f"{number * 100:.1f} %"
+    if unit == "ratio" or (unit == "mixed" and not number.is_integer()):
+        return f"{number:.2f}"
+    if unit == "mixed":
+        return str(int(number))
+    return value
+
+
+def _shown(column: str) -> Callable[[str | None], str]:
+    known = labels().get(column)  # the release checks every column has a label
+    unit = known.unit if known else "text"
+
+    def shown(value: str | None) -> str:
+        return _value(_rounded(value, unit) if value else value)
+
+    return shown
 
 
 def _value(value: str | None) -> str:
@@ -138,7 +170,12 @@ def _describe(row_key: tuple[str, ...], row: Row, key: list[str] | None) -> str:
 
 
 def write_changelog(
-    release_dir: Path, previous: Path | None, marts: list[Mart], release_id: str
+    release_dir: Path,
+    previous: Path | None,
+    marts: list[Mart],
+    release_id: str,
+    manifest_path: Path | None = None,
+    database: Path | None = None,
 ) -> Path:
     lines = [
         "# Wijzigingen in de cijfers / Changes in the figures",
@@ -168,11 +205,47 @@ def write_changelog(
         ]
         if not changes:
             lines.append(NOTHING_CHANGED)
+        elif manifest_path is not None and database is not None:
+            lines += _seed_section(database, previous, manifest_path)
         for change in changes:
             lines += _section(change)
     path = release_dir / CHANGELOG_FILE
     path.write_text("\n".join(lines).rstrip("\n") + "\n", encoding="utf-8")
     return path
+
+
+def _seed_section(new: Path, previous: Path, manifest_path: Path) -> list[str]:
+    """Where the changes came from: the seed cells of database `new` that differ
+    from the previous release's."""
+    old = previous / DATABASE_FILE
+    if not old.is_file() or not new.is_file():
+        return []
+    lines = ["## Gewijzigde brongegevens / Changed source data", ""]
+    for change in seed_changes(new, old, manifest_path):
+        where = f"{code(change.seed_file)}, regel / line {change.line}"
+        if isinstance(change, CellChange):
+            lines.append(
+                f"- {where}: {code(change.column)} {_value(change.old)} → "
+                f"{_value(change.new)}"
+            )
+        else:
+            kind = (
+                "rij toegevoegd / row added"
+                if change.kind == "added"
+                else "rij verwijderd / row removed (regel in de vorige release / "
+                "line in the previous release)"
+            )
+            values = ", ".join(
+                f"{plain(column)}={_value(value)}"
+                for column, value in change.values.items()
+            )
+            lines.append(f"- {where}, {kind}: {values}")
+    if len(lines) == 2:
+        lines.append(
+            "- geen: enkel de code of de referentiecijfers veranderden / none: only "
+            "the code or the reference figures changed"
+        )
+    return [*lines, ""]
 
 
 def _section(change: MartChanges) -> list[str]:

@@ -62,7 +62,14 @@ def write_release(
     write_licence(release_dir)
     write_citation(release_dir, publisher, release_id, created)
     write_release_id(release_dir, release_id)
-    write_changelog(release_dir, previous_release, marts, release_id)
+    write_changelog(
+        release_dir,
+        previous_release,
+        marts,
+        release_id,
+        dbt_target / "manifest.json",
+        database,
+    )
     now = created.isoformat(timespec="seconds")
     issued = dcat.first_issued(previous_release) or now
     modified = dcat.last_modified(previous_release)
