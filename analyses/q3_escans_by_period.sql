@@ -7,7 +7,7 @@ periods as (
 ),
 
 reconciliation as (
-    select * from {{ ref('audit_published_total_reconciliation') }}
+    select * from {{ ref('fct_published_total_reconciliation') }}
 ),
 
 final as (

@@ -4,7 +4,7 @@
         sum of the parts, the difference, the parts counted, the totals rows found and
         is_reconciled. A group with parts but no total, or a total but no parts, or
         more than one totals row, is not reconciled. Shared by the generic test
-        sums_to_published_total and the mart audit_published_total_reconciliation. -#}
+        sums_to_published_total and the mart fct_published_total_reconciliation. -#}
     {%- set keys = group_by | join(', ') -%}
     select
         {% for key in group_by %}

@@ -81,7 +81,7 @@ def test_the_period_totals(
 ) -> None:
     row = warehouse.execute(
         "select published_total, sum_of_parts, difference, is_reconciled"
-        " from marts.audit_published_total_reconciliation where figure = ?",
+        " from marts.fct_published_total_reconciliation where figure = ?",
         [figure],
     ).fetchone()
     assert row == (published, published, 0, True)
@@ -92,11 +92,11 @@ def test_every_published_total_reconciles(
 ) -> None:
     unreconciled = warehouse.sql(
         "select figure, scope, difference"
-        " from marts.audit_published_total_reconciliation"
+        " from marts.fct_published_total_reconciliation"
         " where not is_reconciled"
     ).fetchall()
     count = warehouse.sql(
-        "select count(*) from marts.audit_published_total_reconciliation"
+        "select count(*) from marts.fct_published_total_reconciliation"
     ).fetchone()
     assert unreconciled == []
     # 2 years x 2 counts of question 2, e-scans, visitors, 3 population years,

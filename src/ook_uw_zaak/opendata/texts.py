@@ -195,11 +195,11 @@ MART_DESCRIPTIONS_NL: Final = {
         "De rapporteringsperiodes van e-scans en websitebezoekers: label zoals "
         "gedrukt, eerste en laatste dag, maanden. Eén rij per periode."
     ),
-    "audit_published_total_reconciliation": (
+    "fct_published_total_reconciliation": (
         "De controle: elk gepubliceerd totaal naast de som van zijn delen. Eén rij "
         "per cijfer en bereik."
     ),
-    "audit_data_availability": (
+    "fct_data_availability": (
         "Voor elk gevraagd cijfer en elke uitsplitsing: geeft het antwoord het "
         "(available, partly_pending, pending, not_collected, not_reported) en "
         "waarom. Eén rij per vraag, cijfer en uitsplitsing."

@@ -62,7 +62,7 @@ def sheet_names(marts: list[Mart]) -> dict[str, str]:
     names: dict[str, str] = {}
     for mart in marts:
         name = mart.name
-        for prefix in ("fct_", "dim_", "audit_"):
+        for prefix in ("fct_", "dim_"):
             if len(name) > SHEET_NAME_LIMIT and name.startswith(prefix):
                 name = name.removeprefix(prefix)
         name = name[:SHEET_NAME_LIMIT]

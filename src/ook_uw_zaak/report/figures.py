@@ -557,8 +557,9 @@ def _boolean(value: bool | None, words: Words) -> Cell:
     return Cell(words._("yes") if value else words._("no"))
 
 
-def audit_sections(marts: Marts, words: Words) -> list[Section]:
-    """The reconciliation and data-availability tables."""
+def completeness_sections(marts: Marts, words: Words) -> list[Section]:
+    """The tables of the answer's completeness: the reconciliation (do the parts add
+    up to each published total) and the data availability (is each figure given)."""
     _, formats = words._, words.formats
     missing = _("no value")
     reconciliation = Table(

@@ -18,7 +18,7 @@ from ook_uw_zaak.opendata.names import (
 from ook_uw_zaak.report import queries
 from ook_uw_zaak.report.figures import (
     Words,
-    audit_sections,
+    completeness_sections,
     headlines,
     info_session_section,
     online_activity_section,
@@ -43,7 +43,7 @@ def report_chunks(
         info_session_section(marts, words),
         online_activity_section(marts, words),
         timeline_section(marts, words),
-        *audit_sections(marts, words),
+        *completeness_sections(marts, words),
     ]
     pieces = (
         environment(language)

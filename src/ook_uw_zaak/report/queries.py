@@ -20,8 +20,8 @@ INFO_SESSIONS_BY_YEAR = "fct_info_sessions_by_year"
 ONLINE_ACTIVITY_BY_PERIOD = "fct_online_activity_by_period"
 PROGRAMME_FACTS = "fct_programme_facts"
 WHOLE_RUN = "fct_programme_whole_run"
-RECONCILIATION = "audit_published_total_reconciliation"
-AVAILABILITY = "audit_data_availability"
+RECONCILIATION = "fct_published_total_reconciliation"
+AVAILABILITY = "fct_data_availability"
 
 Row = dict[str, Any]
 
