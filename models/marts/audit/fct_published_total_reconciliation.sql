@@ -8,55 +8,24 @@ info_session_totals as (
     select * from {{ ref('stg_answer__info_session_totals') }}
 ),
 
-escans as (
-    select * from {{ ref('stg_answer__escans') }}
+-- The e-scans and website visitors of each period side by side, the step the
+-- online-activity marts share; its tests keep both filled in for every period, so
+-- the parts summed and counted are those of each table.
+online_activity as (
+    select * from {{ ref('int_online_activity__by_period') }}
 ),
 
 escan_totals as (
     select * from {{ ref('stg_answer__escan_totals') }}
 ),
 
-website_visitors as (
-    select * from {{ ref('stg_answer__website_visitors') }}
-),
-
 website_visitor_totals as (
     select * from {{ ref('stg_answer__website_visitor_totals') }}
 ),
 
-population as (
-    select * from {{ ref('stg_reference__population') }}
-),
-
-municipalities as (
-    select * from {{ ref('stg_reference__municipalities') }}
-),
-
 -- The reference tables publish a Flemish Region figure beside the provinces'.
 reference_counts as (
-    select
-        'population' as figure,
-        {{ dbt.cast("calendar_year", "varchar") }} as scope,
-        'Statbel, Flemish Region, 1 January' as published_in,
-        'Statbel, Vlaams Gewest, 1 januari' as published_in_nl,
-        geography_level,
-        population as counted
-    from population
-
-    union all
-
-    select
-        'municipalities' as figure,
-        case
-            when first_year_valid is null
-                then 'until ' || {{ dbt.cast("last_year_valid", "varchar") }}
-            else 'from ' || {{ dbt.cast("first_year_valid", "varchar") }}
-        end as scope,
-        'Statbel REFNIS, Flemish Region' as published_in,
-        'Statbel REFNIS, Vlaams Gewest' as published_in_nl,
-        geography_level,
-        municipalities as counted
-    from municipalities
+    select * from {{ ref('int_reference_counts__unioned') }}
 ),
 
 reference_parts as (
@@ -86,11 +55,11 @@ reference_totals as (
     ['escans', none,
      'answer, question 3, e-scan table, row "Totaal"',
      'antwoord, vraag 3, tabel van de e-scans, rij "Totaal"',
-     'escans', 'escans', 'escan_totals', 'published_escans'],
+     'online_activity', 'escans', 'escan_totals', 'published_escans'],
     ['website_visitors', none,
      'answer, question 4, website-visitor table, row "Totaal"',
      'antwoord, vraag 4, tabel van de websitebezoekers, rij "Totaal"',
-     'website_visitors', 'website_visitors',
+     'online_activity', 'website_visitors',
      'website_visitor_totals', 'published_website_visitors'],
 ] %}
 
