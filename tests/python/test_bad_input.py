@@ -207,8 +207,8 @@ BAD_INPUTS = {
         _replace("\nVBR,2019,3,36,2\n", "\nBRU,2019,3,36,2\n"),
         (
             f"{INFO_SESSIONS}: a value that is not allowed in column province_code",
-            "value_field=BRU",
-            f"at {INFO_SESSIONS}, line 10",
+            # the row of dbt's relationships test, under the column's own name
+            f"    province_code=BRU\n      at {INFO_SESSIONS}, line 10\n",
             "may only hold one of: ANT, LIM, OVL, VBR, WVL",
             "not listed in seeds/reference/reference_provinces.csv",
         ),
@@ -316,8 +316,8 @@ BAD_INPUTS = {
         INFO_SESSIONS,
         _replace("\nWVL,2018,28,829,2\n", "\nWVL,2018,28,829,2\ntot,2018,89,2822,2\n"),
         (
-            "value_field=tot",
-            f"at {INFO_SESSIONS}, line 7",
+            # the row of dbt's relationships test, under the column's own name
+            f"    province_code=tot\n      at {INFO_SESSIONS}, line 7\n",
             "what to fix: this looks like the totals row pasted among the parts: "
             "remove the line",
             "sum_of_parts=178",

@@ -331,6 +331,12 @@ def test_data_package_validates_and_matches_the_contracts(
         data = release / resources[mart.name]["path"]
         assert resources[mart.name]["bytes"] == data.stat().st_size
         assert resources[mart.name]["hash"] == f"sha256:{sha256_of(data)}"
+    # A key of several columns, read from dbt's unique and not_null tests on one
+    # expression of its columns.
+    assert resources["fct_info_sessions_by_province_year"]["schema"]["primaryKey"] == [
+        "province_code",
+        "calendar_year",
+    ]
 
 
 def test_data_package_validation_fails_on_a_wrong_figure(

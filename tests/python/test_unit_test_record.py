@@ -33,7 +33,7 @@ def test_only_the_logic_changes_the_fingerprint(tmp_path: Path) -> None:
         MONTHS_MACRO,
         "models/staging/_staging__unit_tests.yml",
         "seeds/_seeds.yml",
-        "tests/generic/not_null.sql",
+        "tests/generic/non_negative.sql",
         "dbt_project.yml",
     ):
         changed = _fingerprint_after(project_dir, path, "\n-- changed\n")

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from ook_uw_zaak.dbt.keys import key_columns, tested_column
 from ook_uw_zaak.seeds.reader import (
     CsvContent,
     CsvDecodeError,
@@ -41,8 +42,9 @@ UNIT_TEST_FIX = (
     "model is right"
 )
 _REF = re.compile(r"""ref\(\s*['"]([^'"]+)['"]""")
-# Test columns that hold a value of the tested column under another name.
-_RENAMED_COLUMNS = ("value_field", "unique_field")
+# The names dbt's accepted_values, unique and relationships tests give the value of
+# the tested column in their failing rows; shown under the column's own name.
+_RENAMED_COLUMNS = ("value_field", "unique_field", "from_field")
 
 
 @dataclass(frozen=True)
@@ -112,18 +114,17 @@ def _explain(
         title = f"{source_file}: {kind} '{name}' could not run"
         return _block(title, message, "read the error above; it names what went wrong")
     metadata = node.get("test_metadata") or {}
-    words = _Words(metadata.get("kwargs") or {}, node, nodes, seeds, reader)
-    meta = node.get("config", {}).get("meta") or node.get("meta") or {}
     guarded = nodes.get(node.get("attached_node") or "", {})
+    words = _Words(metadata.get("kwargs") or {}, node, guarded, nodes, seeds, reader)
+    meta = node.get("config", {}).get("meta") or node.get("meta") or {}
     title = f"{guarded.get('original_file_path') or source_file}: "
     title += words.fill(meta.get("means", f"rows that break the test {source_file}"))
     fix = words.fill(meta.get("fix", "check the rows listed against the answer"))
-    column = node.get("column_name")
+    column = tested_column(node)
+    is_column = column is not None and _is_identifier(column)
+    on = f" on {'column ' if is_column else ''}{column}" if column else ""
     test_type = metadata.get("name", "singular")
-    lines = [
-        f"  check: {test_type}{f' on column {column}' if column else ''} "
-        f"(dbt test {name})"
-    ]
+    lines = [f"  check: {test_type}{on} (dbt test {name})"]
     rows, error = reader.rows(result.get("compiled_code") or node.get("compiled_code"))
     if error:
         lines.append(f"  the offending rows could not be read again: {error}")
@@ -131,9 +132,10 @@ def _explain(
         limit = f" (at most {MAX_ROWS_SHOWN})" if len(rows) >= MAX_ROWS_SHOWN else ""
         lines.append(f"  offending rows{limit}:")
         seed_names = _seeds_read(node, guarded, nodes, seeds)
-        for row in rows:
+        for found in rows:
+            row = _renamed(found, column) if is_column and column else found
             lines.append("    " + ", ".join(f"{k}={_show(v)}" for k, v in row.items()))
-            lines += [f"      at {w}" for w in _where(row, column, seed_names, seeds)]
+            lines += [f"      at {w}" for w in _where(row, seed_names, seeds)]
             if "fix_for_a_totals_row" in meta and _looks_like_total(row):
                 fix = words.fill(meta["fix_for_a_totals_row"])
     return _block(title, lines, fix)
@@ -141,21 +143,32 @@ def _explain(
 
 class _Words(dict[str, str]):
     """The placeholders of a test's meta text: {column}, {key}, {values},
-    {to_file}, {total_file}, {allowed}, and any argument of the test by name."""
+    {to_file}, {total_file}, {allowed}, and any argument of the test by name. A
+    test on an expression of a composite key (`a || '-' || b`) names the key's
+    columns: {key} is "a, b", {column} "one of the columns a, b"."""
 
     def __init__(
         self,
         kwargs: dict[str, Any],
         node: dict[str, Any],
+        guarded: dict[str, Any],
         nodes: dict[str, dict[str, Any]],
         seeds: dict[str, Any],
         reader: _Reader,
     ) -> None:
         super().__init__({k: _text(v) for k, v in kwargs.items()})
         self.kwargs, self.nodes, self.seeds, self.reader = kwargs, nodes, seeds, reader
-        column = node.get("column_name") or kwargs.get("column_name")
-        self["column"] = f"column {column}" if column else "the column"
-        self["key"] = ", ".join(kwargs.get("combination_of_columns") or [column or "?"])
+        column = tested_column(node)
+        key = kwargs.get("combination_of_columns") or (
+            key_columns(column, guarded.get("columns", {})) if column else ()
+        )
+        self["key"] = ", ".join(key or [column or "?"])
+        if column is None:
+            self["column"] = "the column"
+        elif _is_identifier(column) or not key:
+            self["column"] = f"column {column}"
+        else:
+            self["column"] = f"one of the columns {self['key']}"
         for argument in ("to", "total_model", "values_model"):
             if argument in kwargs:
                 self[argument.replace("_model", "") + "_file"] = self._file(argument)
@@ -247,26 +260,29 @@ def _seeds_read(
     return [n for n in dict.fromkeys(names) if n in seeds]
 
 
-def _where(
-    row: dict[str, Any], column: str | None, seed_names: list[str], seeds: dict
-) -> Iterator[str]:
+def _renamed(row: dict[str, Any], column: str) -> dict[str, Any]:
+    """The row with dbt's name for the tested column's value replaced by the
+    column's own name (unless the row has that column already)."""
+    return {
+        (column if key in _RENAMED_COLUMNS and column not in row else key): value
+        for key, value in row.items()
+    }
+
+
+def _where(row: dict[str, Any], seed_names: list[str], seeds: dict) -> Iterator[str]:
     """'file, line N' for each seed file with CSV lines that match the row."""
-    values = dict(row)
-    for renamed in _RENAMED_COLUMNS:
-        if column and renamed in values:
-            values.setdefault(column, values[renamed])
     for name in seed_names:
         content = _csv(seeds[name])
         if content is None:
             continue
         header = [cell.strip() for cell in content.header]
-        common = [i for i, cell in enumerate(header) if cell in values]
+        common = [i for i, cell in enumerate(header) if cell in row]
         matched = [
             line
             for line, cells in content.rows
             if common
             and len(cells) == len(header)
-            and all(cell_matches(cells[i], values[header[i]]) for i in common)
+            and all(cell_matches(cells[i], row[header[i]]) for i in common)
         ]
         if matched:
             yield f"{seeds[name].display}, {line_ranges(matched)}"
@@ -291,6 +307,10 @@ def _block(title: str, lines: list[str], fix: str = UNIT_TEST_FIX) -> str:
 
 def _looks_like_total(row: dict[str, Any]) -> bool:
     return any(str(v).strip().lower() in TOTAL_LABELS for v in row.values())
+
+
+def _is_identifier(name: str) -> bool:
+    return re.fullmatch(r"[A-Za-z_]\w*", name) is not None
 
 
 def _text(value: object) -> str:

@@ -1,6 +1,7 @@
 """What a release holds, read from dbt's manifest: the marts the exposure
 `open_data_release` depends on, each with its contract (columns, data types,
-descriptions), its primary key (from its unique tests) and its row order."""
+descriptions), its primary key (from its unique and not_null tests) and its row
+order."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ook_uw_zaak.dbt.keys import primary_keys
 from ook_uw_zaak.opendata.texts import MART_DESCRIPTIONS_NL
 
 RELEASE_EXPOSURE = "open_data_release"
-
-# (is a combination of columns, the unique columns, the not_null-tested columns)
-KeyCandidates = tuple[bool, tuple[str, ...], tuple[str, ...]]
 
 # dbt contract data types -> the Frictionless Table Schema field type.
 FIELD_TYPES = {
@@ -147,15 +146,15 @@ def read_marts(manifest_path: Path) -> list[Mart]:
     """The released marts, in the order the exposure lists them."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     exposure = _release_exposure(manifest, manifest_path)
-    unique_keys = _unique_keys(manifest)
+    keys = primary_keys(manifest)
     marts = []
     for unique_id in exposure["depends_on"]["nodes"]:
         node = manifest["nodes"][unique_id]
-        marts.append(_mart(node, unique_keys.get(unique_id, (False, (), ()))))
+        marts.append(_mart(node, keys.get(unique_id, ())))
     return marts
 
 
-def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
+def _mart(node: dict[str, Any], primary_key: tuple[str, ...]) -> Mart:
     name = node["name"]
     if not node.get("config", {}).get("contract", {}).get("enforced"):
         raise ReleaseContentError(
@@ -186,7 +185,6 @@ def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
                 required=required,
             )
         )
-    primary_key = _primary_key(columns, key_candidates)
     meta = node.get("config", {}).get("meta", {})
     order_by = tuple(_identifier(c) for c in meta.get("release_order_by", []))
     return Mart(
@@ -195,55 +193,9 @@ def _mart(node: dict[str, Any], key_candidates: KeyCandidates) -> Mart:
         description=" ".join(node.get("description", "").split()),
         description_nl=MART_DESCRIPTIONS_NL.get(name, ""),
         columns=tuple(columns),
-        primary_key=primary_key,
+        primary_key=tuple(_identifier(column) for column in primary_key),
         order_by=order_by,
     )
-
-
-def _primary_key(columns: list[Column], candidates: KeyCandidates) -> tuple[str, ...]:
-    is_combination, unique, not_null_tested = candidates
-    names = [column.name for column in columns]
-    if not unique or any(name not in names for name in unique):
-        return ()
-    if is_combination:
-        return unique
-    never_null = [
-        column.name
-        for column in columns
-        if column.name in unique and (column.required or column.name in not_null_tested)
-    ]
-    return tuple(never_null[:1])
-
-
-def _unique_keys(manifest: dict[str, Any]) -> dict[str, KeyCandidates]:
-    """Each model's key: (True, the columns of its unique_combination_of_columns
-    test, ()), or else (False, every column with a unique test, every column with
-    a not_null test); the mart takes the first unique column, in its column
-    order, that a not_null test or its contract's not_null constraint keeps
-    from being NULL."""
-    unique: dict[str, set[str]] = {}
-    not_null: dict[str, set[str]] = {}
-    keys: dict[str, KeyCandidates] = {}
-    for node in manifest["nodes"].values():
-        model = node.get("attached_node")
-        test = node.get("test_metadata")
-        if node.get("resource_type") != "test" or not test or model is None:
-            continue
-        if test["name"] == "unique":
-            unique.setdefault(model, set()).add(node["column_name"])
-        elif test["name"] == "not_null":
-            not_null.setdefault(model, set()).add(node["column_name"])
-        elif test["name"] == "unique_combination_of_columns":
-            arguments = test["kwargs"].get("arguments", test["kwargs"])
-            keys[model] = (True, tuple(arguments["combination_of_columns"]), ())
-    for model, columns in unique.items():
-        if model not in keys:
-            keys[model] = (
-                False,
-                tuple(sorted(columns)),
-                tuple(not_null.get(model, ())),
-            )
-    return keys
 
 
 def _identifier(name: str) -> str:

@@ -21,6 +21,8 @@ from typing import Any
 
 import duckdb
 
+from ook_uw_zaak.dbt.keys import primary_keys
+
 # Two ratios agree when they differ by at most this fraction of the larger one
 # (or by at most RATIO_ABSOLUTE_TOLERANCE near zero).
 RATIO_RELATIVE_TOLERANCE = 1e-9
@@ -234,20 +236,12 @@ class BuiltProject:
         )
 
     def primary_key(self, mart: str) -> tuple[str, ...]:
-        """The columns of the mart's primary-key test (unique, or a unique
-        combination of columns)."""
+        """The columns of the mart's primary key (dbt's unique and not_null tests
+        on one column or on one expression of its columns)."""
         model_id = next(
             node["unique_id"] for node in self.nodes("model") if node["alias"] == mart
         )
-        for test in self.nodes("test"):
-            metadata = test.get("test_metadata") or {}
-            if test.get("attached_node") != model_id:
-                continue
-            if metadata.get("name") == "unique_combination_of_columns":
-                return tuple(metadata["kwargs"]["combination_of_columns"])
-            if metadata.get("name") == "unique":
-                return (test["column_name"],)
-        return ()
+        return primary_keys(self.manifest).get(model_id, ())
 
 
 def differences_from_duckdb(
