@@ -552,6 +552,19 @@ def test_bad_inputs_found_by_dbt_are_all_reported_by_one_build(
     output = _refused(names, project_copy, built_warehouse)
     kept = kept_build(project_copy, output)
     assert kept is not None and (kept / PUBLISHED_FILE_NAME).is_file(), output
+    # The kept build holds every failing test's rows, as dbt stored them.
+    with duckdb.connect(str(kept / PUBLISHED_FILE_NAME), read_only=True) as database:
+        tables = database.execute(
+            "select table_name from duckdb_tables() where schema_name = 'test_failures'"
+        ).fetchall()
+        failing = [
+            table
+            for (table,) in tables
+            if database.execute(
+                f'select count(*) from test_failures."{table}"'
+            ).fetchone()[0]
+        ]
+    assert len(failing) >= len(names), failing
 
 
 def test_every_bad_input_found_by_dbt_is_in_one_build() -> None:

@@ -158,6 +158,23 @@ def test_published_file_opens_hardened_in_duckdb_1_1_and_2_0(
     assert read["counts"] == _counts_with_current_duckdb(built_warehouse)
 
 
+def test_published_file_holds_no_stored_test_failures(built_warehouse: Path) -> None:
+    """dbt stores each data test's failing rows in the build's scratch file (schema
+    test_failures, see dbt_project.yml); the release holds only the warehouse's own
+    schemas."""
+    with duckdb.connect(str(built_warehouse), read_only=True) as connection:
+        schemas = connection.execute(
+            "select schema_name from duckdb_tables() union "
+            "select schema_name from duckdb_views() where not internal"
+        ).fetchall()
+    assert sorted(schema for (schema,) in schemas) == [
+        "intermediate",
+        "marts",
+        "raw",
+        "staging",
+    ]
+
+
 def test_successful_build_publishes_a_read_only_release(built_warehouse: Path) -> None:
     project_dir = built_warehouse.parent
     # The stable name -> release/ook_uw_zaak.duckdb, release -> releases/<id>: both

@@ -3,8 +3,9 @@ manifest.json: for each failing test, the file it guards, what the failure means
 what to fix (both from the test's `config.meta`), and its offending rows with their
 line numbers in the seed CSV files.
 
-The offending rows are read again from the failed build's database, bounded: at
-most MAX_ROWS_SHOWN rows, each query interrupted after QUERY_SECONDS, and seed files
+The offending rows are those dbt stored in the failed build's database (its tests
+store their failures on DuckDB builds: dbt_project.yml), read bounded: at most
+MAX_ROWS_SHOWN rows, each query interrupted after QUERY_SECONDS, and seed files
 above MATCH_FILE_BYTES are not searched for line numbers; the summary always prints
 within seconds, even on a very large seed."""
 
@@ -125,9 +126,15 @@ def _explain(
     on = f" on {'column ' if is_column else ''}{column}" if column else ""
     test_type = metadata.get("name", "singular")
     lines = [f"  check: {test_type}{on} (dbt test {name})"]
-    rows, error = reader.rows(result.get("compiled_code") or node.get("compiled_code"))
-    if error:
-        lines.append(f"  the offending rows could not be read again: {error}")
+    stored = _stored_failures(result, node)
+    rows, error = reader.rows(stored) if stored else ([], None)
+    if stored is None:
+        lines.append(
+            "  the offending rows are not shown: dbt stores them on DuckDB builds "
+            f"only; the test's SQL is {node.get('compiled_path') or 'in target/'}"
+        )
+    elif error:
+        lines.append(f"  the offending rows could not be read: {error}")
     elif rows:
         limit = f" (at most {MAX_ROWS_SHOWN})" if len(rows) >= MAX_ROWS_SHOWN else ""
         lines.append(f"  offending rows{limit}:")
@@ -214,10 +221,9 @@ class _Reader:
         if self.connection is not None:
             self.connection.close()
 
-    def rows(self, sql: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        if not sql or not sql.strip():
-            return [], None
-        query = f"select * from ({sql}) as offending_rows limit {MAX_ROWS_SHOWN}"
+    def rows(self, relation: str) -> tuple[list[dict[str, Any]], str | None]:
+        """The first rows of `relation` (quoted), or the reason they cannot be read."""
+        query = f"select * from {relation} limit {MAX_ROWS_SHOWN}"
         try:
             cursor = self._run(query)
             columns = [d[0] for d in cursor.description or []]
@@ -243,6 +249,15 @@ class _Reader:
             return self.connection.execute(query)
         finally:
             timer.cancel()
+
+
+def _stored_failures(result: dict[str, Any], node: dict[str, Any]) -> str | None:
+    """Where dbt stored the test's failing rows, as a quoted schema.table (dbt names
+    the relation in run_results.json when it stores them), or None."""
+    if not result.get("relation_name") or not node.get("schema"):
+        return None
+    parts = (node["schema"], node.get("alias") or node["name"])
+    return ".".join('"' + part.replace('"', '""') + '"' for part in parts)
 
 
 def _seeds_read(

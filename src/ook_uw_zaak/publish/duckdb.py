@@ -9,9 +9,10 @@ it as a new release only when every step passed.
    (dbt/unit_tests.py);
 3. if any step failed: keep the build as .publish/failed-<stamp>/, print what
    failed and what to fix (dbt/outcome.py), exit 1;
-4. else write a copy in DuckDB 1.1's storage format into a scratch release folder,
-   check it, let the release files be written beside it (write_release_files), and
-   publish the release by swapping the `release` link in one atomic rename
+4. else drop the schema of the tests' stored failing rows (empty by then), write a
+   copy in DuckDB 1.1's storage format into a scratch release folder, check it, let
+   the release files be written beside it (write_release_files), and publish the
+   release by swapping the `release` link in one atomic rename
    (publish/releases.py); keep the build's dbt artifacts, without its scratch
    database, as .publish/published-<release id>/ (publish/workspace.py).
 
@@ -51,6 +52,7 @@ from ook_uw_zaak.publish.disk_space import (
 )
 from ook_uw_zaak.publish.duckdb_file import (
     check_same_content,
+    drop_stored_test_failures,
     write_compatible_copy,
 )
 from ook_uw_zaak.publish.releases import (
@@ -240,6 +242,7 @@ def _build_and_publish(
     scratch_release = build_folder / RELEASES_FOLDER / new_release_id(project_dir)
     try:
         say(f"3/4 Writing the file in the storage format of DuckDB {OLDEST_READER}...")
+        drop_stored_test_failures(database, build_folder / "target" / "manifest.json")
         final = scratch_release / PUBLISHED_FILE_NAME
         write_compatible_copy(database, final, catalog=CATALOG)
         check_same_content(database, final, catalog=CATALOG)

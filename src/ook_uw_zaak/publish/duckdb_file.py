@@ -3,6 +3,7 @@ check it holds what the build made (publish/releases.py then publishes it)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,33 @@ class PublishError(RuntimeError):
 
 def _identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def drop_stored_test_failures(database: Path, manifest_file: Path) -> list[str]:
+    """Drop the schemas where dbt stored its data tests' failing rows (empty tables
+    once every test passed: the build's own record, not part of a release); a
+    schema that also holds a seed or a model is left alone. Returns their names."""
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    nodes = list(manifest.get("nodes", {}).values())
+    stored = {
+        node["schema"]
+        for node in nodes
+        if node.get("resource_type") == "test"
+        and node.get("config", {}).get("store_failures")
+    }
+    built = {
+        node["schema"]
+        for node in nodes
+        if node.get("resource_type") in ("seed", "model", "snapshot")
+    }
+    schemas = sorted(stored - built)
+    connection = duckdb.connect(str(database))
+    try:
+        for schema in schemas:
+            connection.execute(f"drop schema if exists {_identifier(schema)} cascade")
+    finally:
+        connection.close()
+    return schemas
 
 
 def write_compatible_copy(source: Path, destination: Path, catalog: str) -> None:
