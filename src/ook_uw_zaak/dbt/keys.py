@@ -13,7 +13,7 @@ _LITERAL = re.compile(r"'[^']*'")
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
-def tested_column(test: dict[str, Any]) -> str | None:
+def checked_column(test: dict[str, Any]) -> str | None:
     """The column (or expression) a generic test checks: set on a column, or as
     the test's `column_name` when it is declared on the model."""
     kwargs = (test.get("test_metadata") or {}).get("kwargs") or {}
@@ -37,7 +37,7 @@ def primary_keys(manifest: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     tests: dict[tuple[str, str], set[str]] = {}
     for node in manifest.get("nodes", {}).values():
         name = (node.get("test_metadata") or {}).get("name")
-        tested, attached = tested_column(node), node.get("attached_node")
+        tested, attached = checked_column(node), node.get("attached_node")
         builtin = f"macro.dbt.test_{name}" in node.get("depends_on", {}).get(
             "macros", []
         )

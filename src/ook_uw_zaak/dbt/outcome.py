@@ -23,7 +23,7 @@ from typing import Any
 
 import duckdb
 
-from ook_uw_zaak.dbt.keys import key_columns, tested_column
+from ook_uw_zaak.dbt.keys import checked_column, key_columns
 from ook_uw_zaak.seeds.reader import (
     CsvContent,
     CsvDecodeError,
@@ -121,7 +121,7 @@ def _explain(
     title = f"{guarded.get('original_file_path') or source_file}: "
     title += words.fill(meta.get("means", f"rows that break the test {source_file}"))
     fix = words.fill(meta.get("fix", "check the rows listed against the answer"))
-    column = tested_column(node)
+    column = checked_column(node)
     is_column = column is not None and _is_identifier(column)
     on = f" on {'column ' if is_column else ''}{column}" if column else ""
     test_type = metadata.get("name", "singular")
@@ -165,7 +165,7 @@ class _Words(dict[str, str]):
     ) -> None:
         super().__init__({k: _text(v) for k, v in kwargs.items()})
         self.kwargs, self.nodes, self.seeds, self.reader = kwargs, nodes, seeds, reader
-        column = tested_column(node)
+        column = checked_column(node)
         key = kwargs.get("combination_of_columns") or (
             key_columns(column, guarded.get("columns", {})) if column else ()
         )
