@@ -82,9 +82,10 @@ test: $(VENV)/.synced-all  ## run every check: lint beside pytest (its shared bu
 	echo "make test took $$(( $$(date +%s) - started )) s"; \
 	[ $$lint_status -eq 0 ] && [ $$pytest_status -eq 0 ]
 
-lint: $(VENV)/.synced-all  ## sqlfluff on the SQL, dbt-score on the dbt metadata, ruff on the Python
+lint: $(VENV)/.synced-all  ## sqlfluff on the SQL, dbt-score and dbt-bouncer on the dbt metadata, ruff on the Python
 	$(RUN) sqlfluff lint models analyses tests/staging tests/marts
 	$(RUN) dbt-score lint --run-dbt-parse
+	$(RUN) dbt-bouncer run --config-file dbt-bouncer.yml
 	$(RUN) ruff check src tests/python benchmarks
 	$(RUN) ruff format --check src tests/python benchmarks
 
