@@ -129,9 +129,11 @@ def _explain(
     stored = _stored_failures(result, node)
     rows, error = reader.rows(stored) if stored else ([], None)
     if stored is None:
+        compiled = str(node.get("compiled_path") or "")
+        sql = "target/compiled/" + compiled.rpartition("/compiled/")[2]
         lines.append(
-            "  the offending rows are not shown: dbt stores them on DuckDB builds "
-            f"only; the test's SQL is {node.get('compiled_path') or 'in target/'}"
+            "  the offending rows are not shown (dbt stores them on DuckDB builds "
+            f"only); the test's SQL is in the build's folder, {sql}"
         )
     elif error:
         lines.append(f"  the offending rows could not be read: {error}")
