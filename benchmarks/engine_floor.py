@@ -7,7 +7,9 @@ The SQL of each node is the file dbt wrote under target/run/: a seed's `create
 table` and `COPY ... FROM` its CSV file (DuckDB's own CSV reader, as dbt-duckdb
 loads seeds), a model's `create table|view <name>__dbt_tmp`, a test's `select
 count(*) as failures ...`. A model built under its __dbt_tmp name is renamed to
-its own name, as dbt does, so that the next node finds it.
+its own name, as dbt does, so that the next node finds it. A test that stores its
+failing rows (store_failures, on DuckDB builds) counts them in the table dbt made
+of them: that table is made first, from the test's compiled SQL, as dbt does.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ class Replay:
 class _Step:
     kind: str
     sql: str
-    relation: str | None  # "catalog"."schema"."name" of a seed or model
+    # "catalog"."schema"."name" of a seed or a model, or of the table where a test
+    # stores its failing rows
+    relation: str | None
     materialized: str | None
+    stored_failures_sql: str | None = None  # the test's compiled SQL, if it stores
 
 
 def _run_file(target_dir: Path, node: dict[str, Any]) -> Path:
@@ -67,12 +72,14 @@ def steps_of_build(target_dir: Path) -> list[_Step]:
         if node is None or node.get("resource_type") not in RUN_TYPES:
             continue
         sql = _run_file(target_dir, node).read_text(encoding="utf-8")
+        stores = node["resource_type"] == "test" and result.get("relation_name")
         steps.append(
             _Step(
                 kind=node["resource_type"],
                 sql=sql,
                 relation=node.get("relation_name"),
                 materialized=(node.get("config") or {}).get("materialized"),
+                stored_failures_sql=result.get("compiled_code") if stores else None,
             )
         )
     return steps
@@ -98,9 +105,7 @@ def replay(target_dir: Path, database: Path) -> Replay:
     the SQL names its catalog after the file) and time it, from connecting to
     closing the file."""
     steps = steps_of_build(target_dir)
-    schemas = sorted(
-        {_split(s.relation)[:2] for s in steps if s.relation and s.kind != "test"}
-    )
+    schemas = sorted({_split(s.relation)[:2] for s in steps if s.relation})
     database.parent.mkdir(parents=True, exist_ok=True)
     failing = 0
     start = time.perf_counter()
@@ -109,6 +114,10 @@ def replay(target_dir: Path, database: Path) -> Replay:
         for catalog, schema in schemas:
             connection.execute(f"create schema if not exists {_quote(catalog, schema)}")
         for step in steps:
+            if step.stored_failures_sql is not None and step.relation:
+                connection.execute(
+                    f"create table {step.relation} as (\n{step.stored_failures_sql}\n)"
+                )
             result = connection.execute(step.sql)
             if step.kind in {"test", "unit_test"}:
                 rows = result.fetchall()
