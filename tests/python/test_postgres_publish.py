@@ -126,12 +126,14 @@ def _wait_until_alone(warehouse: Warehouse, seconds: float = 30) -> None:
 
 def _break_seeds(project_dir: Path) -> None:
     """A negative count, a changed province name and a changed fact: the seed
-    files stay well-formed (the pre-flight check passes) but dbt's tests fail."""
+    files stay well-formed and match the source document (changed with them, so
+    the pre-flight check passes), but dbt's tests fail."""
     replacements = {
         "seeds/answer/answer_info_sessions.csv": (
             "ANT,2018,13,536,",
             "ANT,2018,13,-536,",
         ),
+        "docs/source/parliamentary_answer.txt": ("\nANT 13 536 ", "\nANT 13 -536 "),
         "seeds/reference/reference_provinces.csv": (",Antwerp,", ",Antwerp (new),"),
         "seeds/answer/answer_programme_facts.csv": (
             "ran until the end of 2020",
