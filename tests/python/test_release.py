@@ -310,6 +310,8 @@ def test_every_released_column_has_a_dutch_definition(marts: list[Mart]) -> None
     ]
     assert not missing, f"no Dutch definition (meta.description_nl): {missing}"
     assert len(marts) > 1
+    # And every released mart, beside its English description, in its YAML.
+    assert not [mart.name for mart in marts if not mart.description_nl]
 
 
 def test_data_package_validates_and_matches_the_contracts(

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from ook_uw_zaak.dbt.keys import primary_keys
-from ook_uw_zaak.opendata.texts import MART_DESCRIPTIONS_NL
 
 RELEASE_EXPOSURE = "open_data_release"
 
@@ -191,7 +190,7 @@ def _mart(node: dict[str, Any], primary_key: tuple[str, ...]) -> Mart:
         name=_identifier(name),
         schema=_identifier(node["schema"]),
         description=" ".join(node.get("description", "").split()),
-        description_nl=MART_DESCRIPTIONS_NL.get(name, ""),
+        description_nl=" ".join(str(meta.get("description_nl") or "").split()),
         columns=tuple(columns),
         primary_key=tuple(_identifier(column) for column in primary_key),
         order_by=order_by,

@@ -1,9 +1,9 @@
 """The words of the release in Dutch and English: titles, the caveats readers must
-know, the data licence and the Dutch description of each released mart.
+know and the data licence.
 
-The English descriptions of the marts and their columns come from dbt's manifest
-(the models' YAML); the Dutch ones of the marts are here, and a column's Dutch
-definition is read from its `meta.description_nl` where the YAML gives one.
+The descriptions of the marts and their columns, in English and in Dutch
+(`meta.description_nl`), come from dbt's manifest: the models' YAML is their one
+home.
 """
 
 from __future__ import annotations
@@ -155,55 +155,5 @@ LICENSE of the source code).
 ----------------------------------------------------------------------------
 
 """
-
-# The Dutch description of each released mart (the English one is the model's).
-MART_DESCRIPTIONS_NL: Final = {
-    "fct_programme_whole_run": (
-        "Het project over de hele looptijd: totalen en verhoudingen, elk met de "
-        "periode die ze dekken, hun status en hun definitie. Eén rij per cijfer."
-    ),
-    "fct_info_sessions_by_year": (
-        "Infosessies en deelnemers per jaar (vraag 2); 2020 en 2021 'pending' met "
-        "lege cijfers. Eén rij per jaar."
-    ),
-    "fct_info_sessions_by_province": (
-        "Infosessies en deelnemers per provincie over de gerapporteerde jaren (2018 "
-        "en 2019): totalen, aandelen, verandering en rang. Eén rij per provincie."
-    ),
-    "fct_info_sessions_by_province_year": (
-        "Infosessies en deelnemers per provincie en jaar (vraag 2), met deelnemers "
-        "per sessie, aandelen, verandering en cijfers per inwoner. Eén rij per "
-        "provincie en jaar."
-    ),
-    "fct_online_activity_by_period": (
-        "E-scans (vraag 3) en websitebezoekers (vraag 4) per rapporteringsperiode, "
-        "per maand, per 1.000 bezoekers en cumulatief. Eén rij per periode."
-    ),
-    "fct_programme_overview_by_year": (
-        "Het project per kalenderjaar 2015-2021: alle cijfers naast elkaar, elk met "
-        "zijn beschikbaarheid. Eén rij per jaar."
-    ),
-    "fct_programme_facts": (
-        "De tijdlijn van het project: gedateerde en ongedateerde feiten uit het "
-        "antwoord, met de Nederlandse tekst waarop ze steunen. Eén rij per feit."
-    ),
-    "dim_province": (
-        "De vijf Vlaamse provincies: codes (antwoord, NIS, ISO 3166-2) en namen in "
-        "drie talen. Eén rij per provincie."
-    ),
-    "dim_reporting_period": (
-        "De rapporteringsperiodes van e-scans en websitebezoekers: label zoals "
-        "gedrukt, eerste en laatste dag, maanden. Eén rij per periode."
-    ),
-    "fct_published_total_reconciliation": (
-        "De controle: elk gepubliceerd totaal naast de som van zijn delen. Eén rij "
-        "per cijfer en bereik."
-    ),
-    "fct_data_availability": (
-        "Voor elk gevraagd cijfer en elke uitsplitsing: geeft het antwoord het "
-        "(available, partly_pending, pending, not_collected, not_reported) en "
-        "waarom. Eén rij per vraag, cijfer en uitsplitsing."
-    ),
-}
 
 README_SHEET: Final = "Lees mij - Read me"
