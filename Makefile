@@ -10,7 +10,8 @@ UV_BOOTSTRAP_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help build report translations bench test lint dbt-test pytest docs clean
+.PHONY: help build report translations bench test lint dbt-test pytest docs clean \
+	superset superset-test
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -99,6 +100,29 @@ pytest: $(VENV)/.synced-all  ## the Python tests (they build the warehouse in te
 
 docs: $(VENV)/.synced  ## generate the dbt docs site into target/
 	$(RUN) dbt docs generate
+
+# Apache Superset in an environment of its own (it pins SQLAlchemy 1.4, the project
+# 2.0), installed from the hashes in superset/requirements.txt; its state (metadata
+# database, secret key, admin password) in .superset/.
+SUPERSET_HOME := $(CURDIR)/.superset
+SUPERSET_VENV := $(SUPERSET_HOME)/venv
+SUPERSET_PORT ?= 8088
+
+$(SUPERSET_VENV)/.installed: superset/requirements.txt | $(VENV)/.synced
+	@mkdir -p -m 700 $(SUPERSET_HOME)
+	@[ -x $(SUPERSET_VENV)/bin/python ] || $(UV) venv --quiet --python 3.11 $(SUPERSET_VENV)
+	VIRTUAL_ENV= $(UV) pip sync --quiet --require-hashes --python $(SUPERSET_VENV)/bin/python \
+		superset/requirements.txt
+	@touch $@
+
+# The DuckDB file through the hardened URI of ook_uw_zaak.connect.sqlalchemy_uri().
+superset: $(VENV)/.synced $(SUPERSET_VENV)/.installed  ## serve the warehouse in Apache Superset on 127.0.0.1:8088 (SUPERSET_PORT)
+	@[ -e ook_uw_zaak.duckdb ] || { echo "No ook_uw_zaak.duckdb here: run make build first"; exit 1; }
+	@uri=$$($(RUN) python -c 'from ook_uw_zaak.connect import sqlalchemy_uri; \
+		from ook_uw_zaak.project import PUBLISHED_FILE_NAME as name; print(sqlalchemy_uri(name))') && \
+	SUPERSET_HOME=$(SUPERSET_HOME) SUPERSET_CONFIG_PATH=$(CURDIR)/superset/superset_config.py \
+	SUPERSET_PORT=$(SUPERSET_PORT) OOK_UW_ZAAK_DATABASE_URI="$$uri" \
+	exec $(SUPERSET_VENV)/bin/python superset/serve.py
 
 clean:  ## remove the environment, build output and the development file
 	rm -rf $(VENV) target logs dev.duckdb
