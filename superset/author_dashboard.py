@@ -345,7 +345,8 @@ def query_context(dataset_id: int, form_data: dict, query: dict) -> str:
             "queries": [
                 {
                     "columns": query["columns"],
-                    "metrics": query.get("metrics", []),
+                    # None, not []: a raw query (a list of metrics groups by).
+                    "metrics": query.get("metrics"),
                     "orderby": orderby,
                     "row_limit": form_data.get("row_limit", 1000),
                     "filters": [],
@@ -471,19 +472,33 @@ def main() -> int:
     export.raise_for_status()
     if DASHBOARD.exists():
         shutil.rmtree(DASHBOARD)
+    files: dict[Path, dict] = {}
+    charts_by_id: dict[int, dict] = {}
     with zipfile.ZipFile(io.BytesIO(export.content)) as bundle:
         for name in bundle.namelist():
             relative = Path(*Path(name).parts[1:])
-            target = DASHBOARD / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            text = bundle.read(name).decode()
+            config = yaml.safe_load(bundle.read(name).decode())
+            numbered = re.search(r"_(\d+)\.yaml$", relative.name)
+            if relative.parts[0] == "charts" and numbered:
+                charts_by_id[int(numbered.group(1))] = config
             if relative.parts[0] == "databases":
-                config = yaml.safe_load(text)
                 config["sqlalchemy_uri"] = URI_PLACEHOLDER
-                text = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
             # Names ending in the ids of this one Superset: keep them stable.
-            target = target.with_name(re.sub(r"_\d+\.yaml$", ".yaml", target.name))
-            target.write_text(text)
+            files[
+                relative.with_name(re.sub(r"_\d+\.yaml$", ".yaml", relative.name))
+            ] = config
+    for relative, config in files.items():
+        if relative.parts[0] == "dashboards":
+            # The layout names each chart by its uuid (and shows its title), as
+            # the import expects; the API's layout had only this Superset's ids.
+            for component in config["position"].values():
+                if isinstance(component, dict) and component.get("type") == "CHART":
+                    chart = charts_by_id[component["meta"]["chartId"]]
+                    component["meta"]["uuid"] = chart["uuid"]
+                    component["meta"]["sliceName"] = chart["slice_name"]
+        target = DASHBOARD / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     print(f"Exported dashboard {dashboard_id} into {DASHBOARD}")
     return 0
 
