@@ -490,7 +490,10 @@ def main() -> int:
     for relative, config in files.items():
         if relative.parts[0] == "dashboards":
             # The layout names each chart by its uuid (and shows its title), as
-            # the import expects; the API's layout had only this Superset's ids.
+            # the import expects. The API's layout had only this Superset's ids,
+            # so the export took every chart for one missing from the layout and
+            # added it again in a row below: the layout made here replaces it.
+            config["position"] = layout(chart_ids)
             for component in config["position"].values():
                 if isinstance(component, dict) and component.get("type") == "CHART":
                     chart = charts_by_id[component["meta"]["chartId"]]
