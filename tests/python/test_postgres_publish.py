@@ -11,6 +11,7 @@ PostgreSQL is not installed.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import threading
@@ -20,8 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
+import pytest
 
+from ook_uw_zaak.publish import postgres_sessions
 from support.postgres_warehouse import (
+    BI_ROLE,
+    DATABASE,
     MARTS,
     Warehouse,
     cli_command,
@@ -40,6 +46,11 @@ READERS = 8
 # other tests share) busy with them, or flooding the server's statement log.
 READER_PAUSE_SECONDS = 0.1
 WAIT_SECONDS = 600
+# How long a publish may take while a BI session tries to hold it: well above what
+# a build takes on a busy machine, far below the waits an attack used to cause.
+ATTACKED_PUBLISH_SECONDS = 240
+# The grace the attack tests give readers that hold the marts (--reader-grace).
+SHORT_GRACE_SECONDS = 3
 
 
 class Publisher:
@@ -365,3 +376,140 @@ def test_rollback_returns_to_the_previous_release_and_back(
             assert not crossing, f"views read another release's tables: {crossing}"
     with closing(warehouse.admin()) as admin:
         assert everything(admin) == everything_before
+
+
+def _publish_attacked(
+    warehouse: Warehouse, project: Path, *options: str
+) -> tuple[int, str]:
+    result = run_cli(
+        project,
+        warehouse.environment(),
+        "build",
+        "--target",
+        "postgres",
+        *options,
+        timeout=ATTACKED_PUBLISH_SECONDS,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def _readers_see_the_newest_release(
+    warehouse: Warehouse, marts: list[str], before: tuple[str, ...]
+) -> None:
+    with closing(warehouse.admin()) as admin:
+        newest = release_fingerprint(admin, marts)
+    with closing(warehouse.reader()) as reader:
+        assert release_fingerprint(reader, marts) == newest != before
+
+
+def test_bi_session_holding_the_marts_past_the_grace_is_named_and_ended(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A BI session lifts its own statement timeout and keeps reading the marts
+    in one transaction: after the grace, the publish names it, ends it, and
+    publishes."""
+    marts = _marts(warehouse)
+    project = project_variant(tmp_path / "project", population_change=19)
+    errors: list[str] = []
+    with closing(warehouse.reader("red team notebook")) as holder:
+        before = release_fingerprint(holder, marts)
+        pid = holder.get_backend_pid()
+        holder.cursor().execute("set statement_timeout = 0")
+        holder.autocommit = False
+        holder.cursor().execute(f"select count(*) from {MARTS}.{marts[0]}")
+
+        def keep_reading() -> None:
+            try:
+                holder.cursor().execute("select pg_sleep(3600)")
+            except psycopg2.Error as error:
+                errors.append(str(error))
+
+        reading = threading.Thread(target=keep_reading, daemon=True)
+        reading.start()
+        code, output = _publish_attacked(
+            warehouse, project, "--reader-grace", str(SHORT_GRACE_SECONDS)
+        )
+        reading.join(timeout=30)
+        if reading.is_alive():  # not ended: stop it, or closing would wait for it
+            holder.cancel()
+            reading.join(timeout=30)
+            errors.clear()
+    assert code == 0, output[-4000:]
+    assert f"pid {pid} ({BI_ROLE}, red team notebook" in output, output[-4000:]
+    assert "Ended" in output, output[-4000:]
+    assert errors, "the session that held the marts was not ended"
+    _readers_see_the_newest_release(warehouse, marts, before)
+
+
+def test_other_role_holding_the_marts_past_the_grace_stops_the_publish_named(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A session of another role (here the DBA's) holds the marts: it is never
+    ended; after the grace the publish stops, names it, and changes nothing."""
+    before = _state(warehouse)
+    marts = _marts(warehouse)
+    project = project_variant(tmp_path / "project", population_change=23)
+    with closing(warehouse.admin()) as dba:
+        dba.cursor().execute("set application_name = 'dba console'")
+        pid = dba.get_backend_pid()
+        dba.autocommit = False
+        dba.cursor().execute(f"select count(*) from {MARTS}.{marts[0]}")
+        code, output = _publish_attacked(
+            warehouse, project, "--reader-grace", str(SHORT_GRACE_SECONDS)
+        )
+        dba.rollback()
+    assert code == 1, output[-4000:]
+    assert f"pid {pid} ({warehouse.server.superuser}, dba console" in output, output
+    assert "a publish never ends those" in output, output[-4000:]
+    assert "What readers see is unchanged" in output, output[-4000:]
+    assert _state(warehouse) == before
+
+
+def test_a_publisher_that_may_not_end_a_session_names_it_and_what_to_do(
+    warehouse: Warehouse,
+) -> None:
+    """A publishing user without pg_signal_backend (nor superuser) may not end the
+    BI session that holds the marts past the grace: it names the session and says
+    what to do, and the session goes on."""
+    marts = _marts(warehouse)
+    publisher, password = "publisher_without_signal", secrets.token_urlsafe(16)
+    mart = f"{MARTS}.{marts[0]}"
+    with closing(warehouse.admin()) as admin:
+        cursor = admin.cursor()
+        cursor.execute(f"create role {publisher} login password %s", (password,))
+        cursor.execute(f"grant usage on schema {MARTS} to {publisher}")
+        cursor.execute(f"grant truncate on {mart} to {publisher}")
+    try:
+        with (
+            closing(warehouse.reader("red team")) as holder,
+            closing(
+                warehouse.server.connect(DATABASE, user=publisher, password=password)
+            ) as connection,
+        ):
+            holder.autocommit = False
+            holder.cursor().execute(f"select count(*) from {mart}")
+
+            def attempt(transaction: Any) -> None:
+                transaction.cursor().execute(
+                    f"lock table {mart} in access exclusive mode"
+                )
+
+            with pytest.raises(postgres_sessions.InTheWay) as raised:
+                postgres_sessions.run_past(
+                    connection,
+                    attempt,
+                    postgres_sessions.Readers(BI_ROLE, 1),
+                    [MARTS],
+                    "the marts",
+                    lambda sessions: None,
+                )
+            message = str(raised.value)
+            assert f"pid {holder.get_backend_pid()} ({BI_ROLE}, red team" in message
+            assert f"{publisher} may not end them" in message, message
+            assert f"grant pg_signal_backend to {publisher}" in message, message
+            holder.cursor().execute("select 1")  # the session goes on
+            holder.rollback()
+    finally:
+        with closing(warehouse.admin()) as admin:
+            admin.cursor().execute(f"drop owned by {publisher}")
+            admin.cursor().execute(f"drop role {publisher}")

@@ -9,7 +9,9 @@ publish the warehouse into a PostgreSQL database only when every step passed.
 4. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
 5. else check the scratch schemas hold every table and view of the build, grant
    the BI role SELECT on the new marts, and swap the release in, in one transaction
-   (postgres_schemas.py): current -> <schema>__previous, scratch -> current.
+   (postgres_schemas.py): current -> <schema>__previous, scratch -> current. BI
+   sessions that hold the marts past the grace are named and ended
+   (postgres_sessions.py).
 
 Until that transaction commits, readers see the release they saw before, whatever
 happens to the build (a failed test, a lost connection, kill -9).
@@ -25,7 +27,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,12 +45,17 @@ from ook_uw_zaak.project import (
     PREVIOUS_SUFFIX,
     PUBLISH_FOLDER,
 )
-from ook_uw_zaak.publish import postgres_schemas, workspace
+from ook_uw_zaak.publish import postgres_schemas, postgres_sessions, workspace
 from ook_uw_zaak.publish.identifiers import IdentifierError, check_identifier
+from ook_uw_zaak.publish.postgres_sessions import Readers, Session
 from ook_uw_zaak.seeds.checks import refuse_bad_seeds
 
 # How long a build or rollback waits for another one on the same database.
 LOCK_WAIT_SECONDS = 600.0
+# How long the swap waits for readers' queries on the marts, unless told otherwise
+# (--reader-grace): twice the BI role's statement timeout of 60 s, so that only a
+# session that lifted its own timeout, or keeps a transaction open, is cut short.
+READER_GRACE_SECONDS = 120
 # dbt's artifacts and output of the published builds and of failed builds (the
 # newest few) are kept here.
 BUILDS_FOLDER = Path(PUBLISH_FOLDER) / "postgres"
@@ -64,6 +71,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"PostgreSQL only: the read-only role of BI tools (default "
         f"{DEFAULT_BI_ROLE})",
     )
+    parser.add_argument(
+        "--reader-grace",
+        type=_grace_seconds,
+        default=READER_GRACE_SECONDS,
+        metavar="SECONDS",
+        help="PostgreSQL only: how long readers' queries may keep the new release "
+        "waiting; after it, the BI role's sessions that still hold the marts are "
+        f"ended, and any other role's stop the publish (default "
+        f"{READER_GRACE_SECONDS}; keep it above the BI role's statement timeout)",
+    )
+
+
+def _grace_seconds(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 3600:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of seconds from 1 to 3600"
+        )
+    return int(text)
 
 
 def say(message: str) -> None:
@@ -98,11 +123,11 @@ def _connect(settings: Mapping[str, str]) -> Any:
     return connection
 
 
-def _check_inputs(args: argparse.Namespace) -> tuple[dict[str, str], str]:
+def _check_inputs(args: argparse.Namespace) -> tuple[dict[str, str], Readers]:
     """The connection settings and the BI role, validated (IdentifierError)."""
     settings = connection_settings(os.environ)
     role = check_identifier(args.bi_role, "The option --bi-role")
-    return settings, role
+    return settings, Readers(role, float(args.reader_grace))
 
 
 @contextlib.contextmanager
@@ -123,13 +148,24 @@ def _publishing_connection(settings: Mapping[str, str], role: str) -> Iterator[A
         yield connection
 
 
+def _report_ended(
+    write: Callable[[str], None], sessions: list[Session], readers: Readers, what: str
+) -> None:
+    if sessions:
+        write(
+            f"Ended {len(sessions)} session(s) of {readers.role} that held {what} "
+            f"for more than {readers.grace_seconds:.0f} s: "
+            f"{postgres_sessions.describe(sessions)}."
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     project_dir: Path = args.project_dir.resolve()
     if not (project_dir / "dbt_project.yml").is_file():
         complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
         return 2
     try:
-        settings, role = _check_inputs(args)
+        settings, readers = _check_inputs(args)
     except IdentifierError as error:
         complain(str(error))
         return 2
@@ -137,8 +173,8 @@ def run(args: argparse.Namespace) -> int:
     if refuse_bad_seeds(project_dir, f"Nothing was sent to the server. {UNCHANGED}"):
         return 1
     try:
-        with _publishing_connection(settings, role) as connection:
-            return _build_and_publish(project_dir, connection, role, args)
+        with _publishing_connection(settings, readers.role) as connection:
+            return _build_and_publish(project_dir, connection, readers, args)
     except postgres_schemas.ReleaseError as error:
         complain(f"\nNothing was published: {error}. {UNCHANGED}")
         return 1
@@ -154,8 +190,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _build_and_publish(
-    project_dir: Path, connection: Any, role: str, args: argparse.Namespace
+    project_dir: Path,
+    connection: Any,
+    readers: Readers,
+    args: argparse.Namespace,
 ) -> int:
+    role = readers.role
     stale = postgres_schemas.drop_scratch_schemas(connection)
     if stale:
         say(f"Dropped {len(stale)} scratch schema(s) left by an earlier build.")
@@ -194,13 +234,8 @@ def _build_and_publish(
     postgres_schemas.grant_reading(connection, scratch_marts, role)
     say("5/5 Publishing: swapping the new release in, in one transaction...")
     label = f"ook_uw_zaak release {release_id} (scratch schemas *__{suffix})"
-    postgres_schemas.publish(
-        connection,
-        suffix,
-        role,
-        label,
-        lambda: say("    Waiting for readers' queries on the marts to finish..."),
-    )
+    ended = postgres_schemas.publish(connection, suffix, readers, label, _indented(say))
+    _report_ended(_indented(say), ended, readers, "the marts")
     workspace.keep_published(build_folder, release_id, kept=PUBLISHED_BUILDS_KEPT)
     say(
         f"Published release {release_id}: {role} now reads it in schema "
@@ -209,6 +244,10 @@ def _build_and_publish(
         "`ook-uw-zaak rollback --target postgres` returns to it."
     )
     return 0
+
+
+def _indented(write: Callable[[str], None]) -> Callable[[str], None]:
+    return lambda message: write(f"    {message}")
 
 
 def _die_with_parent() -> None:
@@ -310,18 +349,15 @@ def _report_failure(
 def run_rollback(args: argparse.Namespace) -> int:
     """`ook-uw-zaak rollback --target postgres`: return to the previous release."""
     try:
-        settings, role = _check_inputs(args)
+        settings, readers = _check_inputs(args)
     except IdentifierError as error:
         complain(str(error))
         return 2
     try:
-        with _publishing_connection(settings, role) as connection:
+        with _publishing_connection(settings, readers.role) as connection:
             leaving = postgres_schemas.release_label(connection) or "no release"
-            postgres_schemas.roll_back(
-                connection,
-                role,
-                lambda: say("Waiting for readers' queries on the marts to finish..."),
-            )
+            ended = postgres_schemas.roll_back(connection, readers, say)
+            _report_ended(say, ended, readers, "the marts")
             now = postgres_schemas.release_label(connection) or "an unlabelled release"
     except postgres_schemas.ReleaseError as error:
         complain(f"Nothing changed: {error}.")

@@ -17,8 +17,6 @@ publish/identifiers.py) and quoted as an identifier besides.
 from __future__ import annotations
 
 import hashlib
-import random
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -32,15 +30,15 @@ from ook_uw_zaak.project import (
     PREVIOUS_SUFFIX,
     RELEASE_SCHEMAS,
 )
+from ook_uw_zaak.publish import postgres_sessions
 from ook_uw_zaak.publish.identifiers import check_identifier
+from ook_uw_zaak.publish.postgres_sessions import Readers, Session
 
 # The key of the advisory lock that publishing builds and rollbacks take, per database.
 LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"ook_uw_zaak publish").digest()[:8], "big", signed=True
 )
 _ROLLBACK_SUFFIX = "__rolled_back"
-# How long the swap waits, in all, for readers' queries to let go of the marts.
-SWAP_WAIT_SECONDS = 300.0
 
 
 class ReleaseError(RuntimeError):
@@ -215,76 +213,52 @@ def _rename(old: str, new: str) -> sql.Composable:
     )
 
 
-def _lock_wait_milliseconds(connection: Any) -> int:
-    """How long one attempt may wait for the marts' locks: half the server's
-    deadlock_timeout, so the swap always gives up before a waiting reader would
-    look for a deadlock; no reader's query is ever cancelled for the swap."""
-    row = _execute(
-        connection,
-        "select setting::integer from pg_catalog.pg_settings"
-        " where name = 'deadlock_timeout'",
-    ).fetchone()
-    return max(20, (row[0] if row else 1000) // 2)
-
-
 def _swap(
     connection: Any,
     plan: Callable[[Any], list[sql.Composable]],
-    on_wait: Callable[[], None],
-) -> None:
+    readers: Readers,
+    schemas: list[str],
+    say: Callable[[str], None],
+) -> list[Session]:
     """Run the statements `plan` returns in one transaction, after taking ACCESS
-    EXCLUSIVE locks on the readers' marts tables.
+    EXCLUSIVE locks on the readers' marts tables; return the BI sessions it ended.
 
     A query that holds a lock on a marts table finishes on the release it started
-    on: the swap waits for it. A query that starts meanwhile waits for the swap's
-    commit, then PostgreSQL looks its names up again and it reads the new release
-    only. An attempt that cannot get every lock quickly gives up, releases what it
-    has and tries again, so it never deadlocks with a reader.
+    on: the swap waits for it, for the grace at most. A query that starts meanwhile
+    waits for the swap's commit, then PostgreSQL looks its names up again and it
+    reads the new release only. An attempt that cannot get every lock it needs
+    quickly gives up, releases what it has and tries again, so it never deadlocks
+    with a reader (postgres_sessions.run_past).
     """
-    wait_ms = _lock_wait_milliseconds(connection)
-    deadline = time.monotonic() + SWAP_WAIT_SECONDS
-    told = False
-    connection.autocommit = False
-    try:
-        while True:
-            try:
-                tables = sorted(relations(connection, MARTS_SCHEMA))
-                if tables:
-                    _execute(connection, "set local statement_timeout = %s", [wait_ms])
-                    _execute(
-                        connection,
-                        sql.SQL("lock table {} in access exclusive mode").format(
-                            sql.SQL(", ").join(
-                                sql.Identifier(MARTS_SCHEMA, table) for table in tables
-                            )
-                        ),
+
+    def attempt(transaction: Any) -> None:
+        tables = sorted(relations(transaction, MARTS_SCHEMA))
+        if tables:
+            _execute(
+                transaction,
+                sql.SQL("lock table {} in access exclusive mode").format(
+                    sql.SQL(", ").join(
+                        sql.Identifier(MARTS_SCHEMA, table) for table in tables
                     )
-                    _execute(connection, "set local statement_timeout = 0")
-                for statement in plan(connection):
-                    _execute(connection, statement)
-                connection.commit()
-                return
-            except (
-                psycopg2.errors.QueryCanceled,
-                psycopg2.errors.LockNotAvailable,
-                psycopg2.errors.DeadlockDetected,
-            ):
-                connection.rollback()
-                if time.monotonic() > deadline:
-                    raise ReleaseError(
-                        "readers' queries kept the marts busy for more than "
-                        f"{SWAP_WAIT_SECONDS:.0f} seconds, so the swap could not "
-                        "take place; nothing changed"
-                    ) from None
-                if not told:
-                    on_wait()
-                    told = True
-                time.sleep(random.uniform(0.02, 0.2))
-            except BaseException:
-                connection.rollback()
-                raise
-    finally:
-        connection.autocommit = True
+                ),
+            )
+        for statement in plan(transaction):
+            _execute(transaction, statement)
+
+    def on_wait(sessions: list[Session]) -> None:
+        say(
+            "Waiting for readers' queries on the marts to finish"
+            + (f" ({postgres_sessions.describe(sessions)})" if sessions else "")
+            + f"; sessions of {readers.role} that still hold them after "
+            f"{readers.grace_seconds:.0f} s will be ended..."
+        )
+
+    try:
+        return postgres_sessions.run_past(
+            connection, attempt, readers, schemas, "the marts", on_wait
+        )
+    except postgres_sessions.InTheWay as error:
+        raise ReleaseError(f"the swap could not take place: {error}") from None
 
 
 def _reader_rights(connection: Any, role: str, label: str) -> list[sql.Composable]:
@@ -308,17 +282,28 @@ def _reader_rights(connection: Any, role: str, label: str) -> list[sql.Composabl
     return statements
 
 
+def _release_schemas(*suffixes: str) -> list[str]:
+    """The schemas a swap changes: the current and previous release's, and the
+    scratch schemas of the build being published."""
+    return [
+        *RELEASE_SCHEMAS,
+        *(previous(schema) for schema in RELEASE_SCHEMAS),
+        *(scratch(schema, suffix) for suffix in suffixes for schema in RELEASE_SCHEMAS),
+    ]
+
+
 def publish(
     connection: Any,
     suffix: str,
-    role: str,
+    readers: Readers,
     label: str,
-    on_wait: Callable[[], None],
-) -> None:
+    say: Callable[[str], None],
+) -> list[Session]:
     """Swap the build's scratch schemas in, in one transaction: the current
     release becomes the previous one (the one before it is dropped), the scratch
-    schemas become the current release, and the role may read its marts."""
-    check_identifier(role, "The BI role")
+    schemas become the current release, and the role may read its marts. Return
+    the BI sessions that were ended because they held the marts past the grace."""
+    role = check_identifier(readers.role, "The BI role")
     if not schema_exists(connection, scratch(MARTS_SCHEMA, suffix)):
         raise ReleaseError(f"the build made no schema {scratch(MARTS_SCHEMA, suffix)}")
 
@@ -343,13 +328,18 @@ def publish(
     def rights_after(transaction: Any) -> list[sql.Composable]:
         return _reader_rights(transaction, role, label)
 
-    _swap(connection, _then(plan, rights_after), on_wait)
+    return _swap(
+        connection, _then(plan, rights_after), readers, _release_schemas(suffix), say
+    )
 
 
-def roll_back(connection: Any, role: str, on_wait: Callable[[], None]) -> None:
+def roll_back(
+    connection: Any, readers: Readers, say: Callable[[str], None]
+) -> list[Session]:
     """Make the previous release current again, and the current one previous (so
-    a second rollback undoes the first), in one transaction."""
-    check_identifier(role, "The BI role")
+    a second rollback undoes the first), in one transaction. Return the BI
+    sessions that were ended because they held the marts past the grace."""
+    role = check_identifier(readers.role, "The BI role")
     if not schema_exists(connection, previous(MARTS_SCHEMA)):
         raise ReleaseError(
             f"there is no previous release (no schema {previous(MARTS_SCHEMA)}) to "
@@ -370,7 +360,9 @@ def roll_back(connection: Any, role: str, on_wait: Callable[[], None]) -> None:
         label = release_label(transaction) or "an unlabelled release"
         return _reader_rights(transaction, role, label)
 
-    _swap(connection, _then(plan, rights_after), on_wait)
+    return _swap(
+        connection, _then(plan, rights_after), readers, _release_schemas(), say
+    )
 
 
 def _then(

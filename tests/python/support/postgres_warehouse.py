@@ -57,8 +57,15 @@ class Warehouse(Database):
 
     bi_password: str
 
-    def reader(self) -> Any:
-        return self.server.connect(DATABASE, user=BI_ROLE, password=self.bi_password)
+    def reader(self, application_name: str = "") -> Any:
+        connection = self.server.connect(
+            DATABASE, user=BI_ROLE, password=self.bi_password
+        )
+        if application_name:
+            connection.cursor().execute(
+                "set application_name = %s", (application_name,)
+            )
+        return connection
 
 
 def dbt_environment(
@@ -96,17 +103,29 @@ def cli_command(*args: str) -> list[str]:
 
 
 def run_cli(
-    project_dir: Path, env: dict[str, str], *args: str
+    project_dir: Path, env: dict[str, str], *args: str, timeout: float | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `ook-uw-zaak ARGS` in the project copy."""
-    return subprocess.run(
-        cli_command(*args),
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """Run `ook-uw-zaak ARGS` in the project copy (failing the test if it runs
+    longer than `timeout` seconds)."""
+    try:
+        return subprocess.run(
+            cli_command(*args),
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as expired:
+        output = "".join(
+            part.decode(errors="replace") if isinstance(part, bytes) else part or ""
+            for part in (expired.stdout, expired.stderr)
+        )
+        pytest.fail(
+            f"`ook-uw-zaak {' '.join(args)}` ran longer than {timeout} s:\n"
+            f"{output[-4000:]}"
+        )
 
 
 def publish(warehouse: Database, project_dir: Path | None = None) -> str:
