@@ -34,3 +34,7 @@ BUILD_SUFFIX_PREFIX = "build_"
 # The read-only role of BI tools, and the database, unless told otherwise.
 DEFAULT_BI_ROLE = "bi_reader"
 DEFAULT_PG_DATABASE = "ook_uw_zaak"
+# Publishing builds and rollbacks hold a lock on this table while they run, one at a
+# time per database (publish/postgres_lock.py); no other role has any right on it.
+PUBLISHING_LOCK_SCHEMA = "ook_uw_zaak_publishing"
+PUBLISHING_LOCK_TABLE = "publishing_lock"

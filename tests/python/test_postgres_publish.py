@@ -10,6 +10,7 @@ PostgreSQL is not installed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import signal
@@ -29,6 +30,7 @@ from support.postgres_warehouse import (
     BI_ROLE,
     DATABASE,
     MARTS,
+    PUBLISHING_LOCK,
     Warehouse,
     cli_command,
     everything,
@@ -51,6 +53,10 @@ WAIT_SECONDS = 600
 ATTACKED_PUBLISH_SECONDS = 240
 # The grace the attack tests give readers that hold the marts (--reader-grace).
 SHORT_GRACE_SECONDS = 3
+# The advisory-lock key the publishing lock used to be, which the BI role could take.
+FORMER_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"ook_uw_zaak publish").digest()[:8], "big", signed=True
+)
 
 
 class Publisher:
@@ -400,6 +406,34 @@ def _readers_see_the_newest_release(
         newest = release_fingerprint(admin, marts)
     with closing(warehouse.reader()) as reader:
         assert release_fingerprint(reader, marts) == newest != before
+
+
+def test_no_lock_the_bi_role_can_take_holds_a_publish(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The BI role holds the advisory lock that publishing used to take, and may
+    not lock the table whose lock publishing takes now: the publish does not
+    wait for it."""
+    marts = _marts(warehouse)
+    with closing(warehouse.reader()) as reader:
+        before = release_fingerprint(reader, marts)
+    project = project_variant(tmp_path / "project", population_change=17)
+    with closing(warehouse.reader("red team lock")) as attacker:
+        cursor = attacker.cursor()
+        cursor.execute("select pg_advisory_lock(%s)", (FORMER_LOCK_KEY,))
+        cursor.execute("begin")
+        try:
+            cursor.execute(f"lock table {PUBLISHING_LOCK} in access share mode")
+        except psycopg2.errors.InsufficientPrivilege:
+            pass
+        else:
+            raise AssertionError("the BI role could lock the publishing lock's table")
+        finally:
+            cursor.execute("rollback")
+        code, output = _publish_attacked(warehouse, project)
+        assert code == 0, output[-4000:]
+        assert "waiting for it" not in output, output[-4000:]
+        _readers_see_the_newest_release(warehouse, marts, before)
 
 
 def test_bi_session_holding_the_marts_past_the_grace_is_named_and_ended(

@@ -3,7 +3,8 @@ publish the warehouse into a PostgreSQL database only when every step passed.
 
 1. validate every name that will reach SQL (PGDATABASE, --bi-role); check the seed
    CSV files (seeds/checks.py); on a problem, stop before anything reaches the server;
-2. take the database's publishing lock (another build waits for it);
+2. take the database's publishing lock (another build waits for it; the BI role
+   cannot take it: postgres_lock.py);
 3. `dbt build --target postgres` into scratch schemas <schema>__build_<stamp>_<pid>,
    which no reader may use (macros/generate_schema_name.sql);
 4. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
@@ -45,7 +46,12 @@ from ook_uw_zaak.project import (
     PREVIOUS_SUFFIX,
     PUBLISH_FOLDER,
 )
-from ook_uw_zaak.publish import postgres_schemas, postgres_sessions, workspace
+from ook_uw_zaak.publish import (
+    postgres_lock,
+    postgres_schemas,
+    postgres_sessions,
+    workspace,
+)
 from ook_uw_zaak.publish.identifiers import IdentifierError, check_identifier
 from ook_uw_zaak.publish.postgres_sessions import Readers, Session
 from ook_uw_zaak.seeds.checks import refuse_bad_seeds
@@ -131,21 +137,27 @@ def _check_inputs(args: argparse.Namespace) -> tuple[dict[str, str], Readers]:
 
 
 @contextlib.contextmanager
-def _publishing_connection(settings: Mapping[str, str], role: str) -> Iterator[Any]:
-    """A connection that holds the publishing lock (waiting, and saying so, while
-    another build or rollback holds it), for a reader role that may only read;
-    closed, and the lock with it, at the end of the block."""
-    with contextlib.closing(_connect(settings)) as connection:
-        postgres_schemas.take_lock(
-            connection,
+def _publishing_connection(
+    settings: Mapping[str, str], role: str
+) -> Iterator[tuple[Any, Callable[[], None]]]:
+    """A connection, while this process holds the publishing lock (waiting, and
+    saying so, while another build or rollback holds it), for a reader role that
+    may only read; and the function that checks the lock is still held. Both
+    connections are closed, and the lock released, at the end of the block."""
+    lock_settings = {**settings, "application_name": postgres_lock.LOCK_APPLICATION}
+    with (
+        postgres_lock.publishing_lock(
+            lambda: _connect(lock_settings),
             LOCK_WAIT_SECONDS,
             lambda holder: say(
                 f"Another build or rollback is publishing into {settings['dbname']}"
                 f" ({holder}); waiting for it..."
             ),
-        )
+        ) as still_held,
+        contextlib.closing(_connect(settings)) as connection,
+    ):
         postgres_schemas.check_reader_role(connection, role)
-        yield connection
+        yield connection, still_held
 
 
 def _report_ended(
@@ -173,8 +185,8 @@ def run(args: argparse.Namespace) -> int:
     if refuse_bad_seeds(project_dir, f"Nothing was sent to the server. {UNCHANGED}"):
         return 1
     try:
-        with _publishing_connection(settings, readers.role) as connection:
-            return _build_and_publish(project_dir, connection, readers, args)
+        with _publishing_connection(settings, readers.role) as (connection, held):
+            return _build_and_publish(project_dir, connection, held, readers, args)
     except postgres_schemas.ReleaseError as error:
         complain(f"\nNothing was published: {error}. {UNCHANGED}")
         return 1
@@ -192,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
 def _build_and_publish(
     project_dir: Path,
     connection: Any,
+    still_held: Callable[[], None],
     readers: Readers,
     args: argparse.Namespace,
 ) -> int:
@@ -234,6 +247,7 @@ def _build_and_publish(
     postgres_schemas.grant_reading(connection, scratch_marts, role)
     say("5/5 Publishing: swapping the new release in, in one transaction...")
     label = f"ook_uw_zaak release {release_id} (scratch schemas *__{suffix})"
+    still_held()
     ended = postgres_schemas.publish(connection, suffix, readers, label, _indented(say))
     _report_ended(_indented(say), ended, readers, "the marts")
     workspace.keep_published(build_folder, release_id, kept=PUBLISHED_BUILDS_KEPT)
@@ -354,7 +368,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         complain(str(error))
         return 2
     try:
-        with _publishing_connection(settings, readers.role) as connection:
+        with _publishing_connection(settings, readers.role) as (connection, _):
             leaving = postgres_schemas.release_label(connection) or "no release"
             ended = postgres_schemas.roll_back(connection, readers, say)
             _report_ended(say, ended, readers, "the marts")

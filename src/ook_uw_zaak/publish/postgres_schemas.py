@@ -8,20 +8,16 @@ that changes which release readers see.
                                           leaves them to inspect, the next build
                                           drops them
 
-One build or rollback at a time: each holds a session-level advisory lock for as
-long as it runs, which the server releases when its connection ends, however the
-process ends (kill -9 included). Every name that reaches SQL is validated (see
+One build or rollback at a time: each holds the publishing lock for as long as it
+runs (publish/postgres_lock.py). Every name that reaches SQL is validated (see
 publish/identifiers.py) and quoted as an identifier besides.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import psycopg2
-import psycopg2.errors
 from psycopg2 import sql
 
 from ook_uw_zaak.project import (
@@ -34,10 +30,6 @@ from ook_uw_zaak.publish import postgres_sessions
 from ook_uw_zaak.publish.identifiers import check_identifier
 from ook_uw_zaak.publish.postgres_sessions import Readers, Session
 
-# The key of the advisory lock that publishing builds and rollbacks take, per database.
-LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"ook_uw_zaak publish").digest()[:8], "big", signed=True
-)
 _ROLLBACK_SUFFIX = "__rolled_back"
 
 
@@ -88,37 +80,6 @@ def release_label(connection: Any, schema: str = MARTS_SCHEMA) -> str | None:
     )
     row = cursor.fetchone()
     return row[0] if row else None
-
-
-def take_lock(
-    connection: Any, wait_seconds: float, on_wait: Callable[[str], None]
-) -> None:
-    """Hold the publishing lock of this database for the connection's lifetime."""
-    if _execute(connection, "select pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[
-        0
-    ]:
-        return
-    holder = _execute(
-        connection,
-        "select coalesce(string_agg(a.pid || ' (' || a.usename || ', '"
-        " || coalesce(nullif(a.application_name, ''), 'no name') || ')', ', '), '')"
-        " from pg_catalog.pg_locks as l"
-        " join pg_catalog.pg_stat_activity as a on a.pid = l.pid"
-        " where l.locktype = 'advisory' and l.granted"
-        " and l.database = (select oid from pg_catalog.pg_database"
-        " where datname = current_database())",
-    ).fetchone()[0]
-    on_wait(f"server session {holder}" if holder else "another session")
-    try:
-        _execute(connection, "set statement_timeout = %s", [int(wait_seconds * 1000)])
-        _execute(connection, "select pg_advisory_lock(%s)", [LOCK_KEY])
-    except psycopg2.errors.QueryCanceled:
-        raise ReleaseError(
-            f"another build or rollback held the publishing lock for more than "
-            f"{wait_seconds:.0f} seconds; try again when it has finished"
-        ) from None
-    finally:
-        _execute(connection, "reset statement_timeout")
 
 
 def check_reader_role(connection: Any, role: str) -> None:

@@ -31,6 +31,8 @@ MARTS = "marts"
 RELEASE_SCHEMAS = ("raw", "staging", "intermediate", "marts")
 CANARY_SCHEMA = "canary"
 CANARY_ROLE = "canary_role"
+# The table whose lock publishing builds and rollbacks hold (publish/postgres_lock.py).
+PUBLISHING_LOCK = "ook_uw_zaak_publishing.publishing_lock"
 PUBLISHED_BUILDS = Path(".publish") / "postgres"
 _CLI = "from ook_uw_zaak.cli import main; raise SystemExit(main())"
 _DBT = "from dbt.cli.main import cli; cli(prog_name='dbt')"
