@@ -1,7 +1,8 @@
 {#- Read-only access for BI tools on PostgreSQL. `dbt run-operation create_bi_role`
     sets the role up once per database, with the least it needs; the publishing
-    command (`ook-uw-zaak build --target postgres`, src/ook_uw_zaak/postgres_publish.py)
-    grants it the marts of each release inside the transaction that publishes it.
+    command (`ook-uw-zaak build --target postgres`, src/ook_uw_zaak/publish/)
+    grants it the marts of each release inside the transaction that publishes it,
+    and resets the role's settings where it changed them.
     Development builds grant nothing. DuckDB has no roles: there, BI tools open the
     published file read-only. -#}
 
@@ -14,8 +15,9 @@
 
 {% macro bi_statement_timeout_seconds() -%}
     {#- How long one query of the BI role may run: the var
-        bi_statement_timeout_seconds (default 60), a whole number of seconds. -#}
-    {%- set seconds = var('bi_statement_timeout_seconds', 60) -%}
+        bi_statement_timeout_seconds (dbt_project.yml), a whole number of seconds.
+        Every publishing build resets the role to it (it reads the same var). -#}
+    {%- set seconds = var('bi_statement_timeout_seconds') -%}
     {%- if seconds is not number or seconds is not integer
         or seconds < 1 or seconds > 86400 -%}
         {{ exceptions.raise_compiler_error(
@@ -45,7 +47,8 @@
 
 {% macro postgres__create_bi_role(role) -%}
     {#- The role may only log in; it gets CONNECT on this database and nothing else
-        here (USAGE on marts and SELECT on its tables come with each release). -#}
+        (USAGE on marts and SELECT on its tables come with each release). Its
+        session defaults are reset to the statement timeout alone. -#}
     {%- set database = validate_identifier(
         target.database, 'The database of the postgres target (PGDATABASE)') -%}
     {%- set seconds = bi_statement_timeout_seconds() -%}
@@ -80,11 +83,39 @@
                 as public_creates_in_public
     {%- endset -%}
     {%- set public_rights = run_query(public_query).rows[0] -%}
+    {%- set wanted = [['', 'statement_timeout=' ~ seconds ~ 's']] -%}
+    {%- set settings = bi_role_settings(role) if found else wanted -%}
+    {%- do refuse_held_bi_role_settings(role) if found -%}
     {%- call statement('create_bi_role') -%}
+        -- A session of the role holding its settings would make this wait: not long.
+        set lock_timeout = '10s';
         {%- if not found %}
         create role {{ role }}
             login nosuperuser nocreatedb nocreaterole noinherit noreplication
             nobypassrls;
+        {%- endif %}
+        alter role {{ role }} reset all;
+        {%- if settings | map('first') | select | list %}
+        do $reset$
+        declare
+            database_name name;
+        begin
+            for database_name in
+                select databases.datname
+                from pg_catalog.pg_db_role_setting as settings
+                inner join pg_catalog.pg_database as databases
+                    on databases.oid = settings.setdatabase
+                inner join pg_catalog.pg_roles as roles
+                    on roles.oid = settings.setrole
+                where roles.rolname = '{{ role }}'
+            loop
+                execute format(
+                    'alter role %I in database %I reset all',
+                    '{{ role }}', database_name
+                );
+            end loop;
+        end
+        $reset$;
         {%- endif %}
         alter role {{ role }} set statement_timeout = '{{ seconds }}s';
         revoke all on database {{ database }} from {{ role }};
@@ -98,9 +129,92 @@
         revoke create on schema public from public;
         {%- endif %}
     {%- endcall -%}
-    {{ log(('Created role ' if not found else 'Role ') ~ role ~ ' set up: it may'
-           ~ ' connect to ' ~ database ~ ' and read the published marts, nothing'
-           ~ ' else; one query may run ' ~ seconds ~ ' s at most.'
+    {%- if settings | sort != wanted -%}
+        {{ log(role ~ "'s settings had been changed (a role may change its own"
+               ~ ' session defaults, with ALTER ROLE ' ~ role ~ ' SET ...): it had '
+               ~ describe_role_settings(settings) ~ ', instead of '
+               ~ describe_role_settings(wanted) ~ '. Reset them to '
+               ~ describe_role_settings(wanted) ~ '.', info=true) }}
+    {%- endif -%}
+    {{ log(('Created role ' if not found else 'Role ') ~ role ~ ' set up: in '
+           ~ database ~ ' it may read the published marts, nothing else; one query'
+           ~ ' may run ' ~ seconds ~ ' s at most.'
            ~ (' It has no password: set one, or grant the role to the login roles'
               ~ ' that use it.' if not found else ''), info=true) }}
+{%- endmacro %}
+
+
+{% macro bi_role_settings(role) -%}
+    {#- The role's session defaults: [database ('' for every database),
+        'name=value'] each, sorted. -#}
+    {%- set settings_query -%}
+        select
+            coalesce(databases.datname, '') as database_name,
+            unnest(settings.setconfig) as setting
+        from pg_catalog.pg_db_role_setting as settings
+        inner join pg_catalog.pg_roles as roles on roles.oid = settings.setrole
+        left join pg_catalog.pg_database as databases
+            on databases.oid = settings.setdatabase
+        where roles.rolname = '{{ role }}'
+        order by 1, 2
+    {%- endset -%}
+    {%- set settings = [] -%}
+    {%- for row in run_query(settings_query).rows -%}
+        {%- do settings.append([row[0], row[1]]) -%}
+    {%- endfor -%}
+    {{ return(settings) }}
+{%- endmacro %}
+
+
+{% macro describe_role_settings(settings) -%}
+    {#- 'a=1, b=2 in every database; c=3 in database x', in the words the
+        publishing build uses (src/ook_uw_zaak/publish/postgres_role.py). -#}
+    {%- set by_database = {} -%}
+    {%- for database_name, setting in settings | sort -%}
+        {%- do by_database.setdefault(database_name, []).append(setting) -%}
+    {%- endfor -%}
+    {%- set parts = [] -%}
+    {%- for database_name, values in by_database.items() -%}
+        {%- do parts.append(values | join(', ')
+            ~ (' in every database' if database_name == ''
+               else ' in database ' ~ database_name)) -%}
+    {%- endfor -%}
+    {{ return(parts | join('; ') if parts else 'no settings') }}
+{%- endmacro %}
+
+
+{% macro refuse_held_bi_role_settings(role) -%}
+    {#- Stops with the sessions' names when sessions of the role hold a transaction
+        id: a reader writes nothing, so such a session has changed the catalogue
+        (its own settings) in a transaction still open, and resetting the
+        settings would wait for it. -#}
+    {%- set held_query -%}
+        select
+            activities.pid,
+            coalesce(nullif(activities.application_name, ''), 'no application name')
+                as application_name,
+            coalesce(to_char(activities.xact_start, 'HH24:MI:SS TZ'), 'unknown')
+                as transaction_start
+        from pg_catalog.pg_stat_activity as activities
+        where activities.usename = '{{ role }}'
+            and exists (
+                select 1 from pg_catalog.pg_locks as locks
+                where locks.pid = activities.pid
+                    and locks.locktype = 'transactionid'
+                    and locks.granted
+            )
+        order by activities.pid
+    {%- endset -%}
+    {%- set held = [] -%}
+    {%- for row in run_query(held_query).rows -%}
+        {%- do held.append('pid ' ~ row[0] ~ ' (' ~ role ~ ', ' ~ row[1]
+                           ~ ', transaction started ' ~ row[2] ~ ')') -%}
+    {%- endfor -%}
+    {%- if held -%}
+        {{ exceptions.raise_compiler_error(
+            'Sessions of ' ~ role ~ ' hold changes to its settings in transactions'
+            ~ ' still open: ' ~ held | join('; ') ~ '. Resetting its settings would'
+            ~ ' wait for them. End them (select pg_terminate_backend(pid)) and run'
+            ~ ' this again.') }}
+    {%- endif -%}
 {%- endmacro %}

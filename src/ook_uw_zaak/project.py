@@ -38,3 +38,5 @@ DEFAULT_PG_DATABASE = "ook_uw_zaak"
 # time per database (publish/postgres_lock.py); no other role has any right on it.
 PUBLISHING_LOCK_SCHEMA = "ook_uw_zaak_publishing"
 PUBLISHING_LOCK_TABLE = "publishing_lock"
+# The BI role's statement timeout, in dbt_project.yml's vars (macros/bi_access.sql).
+BI_STATEMENT_TIMEOUT_VAR = "bi_statement_timeout_seconds"

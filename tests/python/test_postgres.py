@@ -30,8 +30,10 @@ from support.postgres_warehouse import (
     RELEASE_SCHEMAS,
     Warehouse,
     everything,
+    loosen_own_limits,
     published_artifacts,
     relations_of,
+    role_settings,
     run_dbt,
     schemas_like,
 )
@@ -177,6 +179,27 @@ def test_statement_timeout_cancels_a_long_query(warehouse: Warehouse) -> None:
         warehouse.server.connect(DATABASE, user=role, password=password)
     ) as quick:
         assert _refused(quick, "select pg_sleep(3)", psycopg2.errors.QueryCanceled)
+
+
+def test_create_bi_role_resets_the_limits_the_bi_role_loosened(
+    warehouse: Warehouse,
+) -> None:
+    with closing(warehouse.admin()) as admin:
+        approved = role_settings(admin, BI_ROLE)
+    loosen_own_limits(warehouse)
+    result = run_dbt(
+        warehouse.project_dir,
+        warehouse.environment(),
+        "run-operation",
+        "create_bi_role",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert f"{BI_ROLE}'s settings had been changed" in output, output[-4000:]
+    for found in ("statement_timeout=0", "work_mem=1GB", f"in database {DATABASE}"):
+        assert found in output, (found, output[-4000:])
+    with closing(warehouse.admin()) as admin:
+        assert role_settings(admin, BI_ROLE) == approved
 
 
 def test_bi_role_reads_every_row_of_every_mart(warehouse: Warehouse) -> None:

@@ -2,7 +2,10 @@
 it: a failed or killed build changes nothing they see, row for row; during a
 publish, every query of eight concurrent readers succeeds and sees one release
 only; two builds started together both publish, one after the other; a rollback
-returns to the previous release.
+returns to the previous release. The BI role cannot hold a publish up: not with an
+advisory lock, nor by holding the marts past the grace (its session is named and
+ended; another role's is named and the publish stops), nor by lifting its own
+limits for later sessions (the publish resets them and says so).
 
 Against the session's throwaway server (postgres_warehouse.py); skipped where
 PostgreSQL is not installed.
@@ -34,12 +37,15 @@ from support.postgres_warehouse import (
     Warehouse,
     cli_command,
     everything,
+    loosen_own_limits,
     marts_query,
     project_variant,
     relations_of,
     release_fingerprint,
+    role_settings,
     run_cli,
     schemas_like,
+    show,
 )
 
 READERS = 8
@@ -406,6 +412,40 @@ def _readers_see_the_newest_release(
         newest = release_fingerprint(admin, marts)
     with closing(warehouse.reader()) as reader:
         assert release_fingerprint(reader, marts) == newest != before
+
+
+def test_publish_resets_the_limits_the_bi_role_loosened(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """The BI role lifts its own limits for every later session (ALTER ROLE ...
+    SET, role-wide and for the warehouse database) and holds its settings in an
+    open transaction, so that resetting them has to wait for it: the publish
+    names and ends that session, resets the limits, says so, and publishes."""
+    marts = _marts(warehouse)
+    with closing(warehouse.admin()) as admin:
+        approved = role_settings(admin, BI_ROLE)
+    with closing(warehouse.reader()) as reader:
+        before = release_fingerprint(reader, marts)
+    loosen_own_limits(warehouse)
+    project = project_variant(tmp_path / "project", population_change=13)
+    with closing(warehouse.reader("red team settings")) as holder:
+        holder.autocommit = False
+        holder.cursor().execute(f"alter role {BI_ROLE} set work_mem = '2GB'")
+        pid = holder.get_backend_pid()
+        code, output = _publish_attacked(
+            warehouse, project, "--reader-grace", str(SHORT_GRACE_SECONDS)
+        )
+    assert code == 0, output[-4000:]
+    assert f"{BI_ROLE}'s settings had been changed" in output, output[-4000:]
+    for found in ("statement_timeout=0", "work_mem=1GB", f"in database {DATABASE}"):
+        assert found in output, (found, output[-4000:])
+    assert f"pid {pid} ({BI_ROLE}, red team settings" in output, output[-4000:]
+    with closing(warehouse.admin()) as admin:
+        assert role_settings(admin, BI_ROLE) == approved
+    with closing(warehouse.reader()) as reader:
+        assert show(reader, "statement_timeout") == "1min"
+        assert show(reader, "work_mem") == "4MB"
+    _readers_see_the_newest_release(warehouse, marts, before)
 
 
 def test_no_lock_the_bi_role_can_take_holds_a_publish(

@@ -8,11 +8,12 @@ publish the warehouse into a PostgreSQL database only when every step passed.
 3. `dbt build --target postgres` into scratch schemas <schema>__build_<stamp>_<pid>,
    which no reader may use (macros/generate_schema_name.sql);
 4. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
-5. else check the scratch schemas hold every table and view of the build, grant
-   the BI role SELECT on the new marts, and swap the release in, in one transaction
+5. else check the scratch schemas hold every table and view of the build, reset
+   the BI role's settings where it changed them (postgres_role.py), grant it
+   SELECT on the new marts, and swap the release in, in one transaction
    (postgres_schemas.py): current -> <schema>__previous, scratch -> current. BI
-   sessions that hold the marts past the grace are named and ended
-   (postgres_sessions.py).
+   sessions that hold the marts (or the role's settings) past the grace are named
+   and ended (postgres_sessions.py).
 
 Until that transaction commits, readers see the release they saw before, whatever
 happens to the build (a failed test, a lost connection, kill -9).
@@ -48,6 +49,7 @@ from ook_uw_zaak.project import (
 )
 from ook_uw_zaak.publish import (
     postgres_lock,
+    postgres_role,
     postgres_schemas,
     postgres_sessions,
     workspace,
@@ -156,7 +158,7 @@ def _publishing_connection(
         ) as still_held,
         contextlib.closing(_connect(settings)) as connection,
     ):
-        postgres_schemas.check_reader_role(connection, role)
+        postgres_role.check_reader_role(connection, role)
         yield connection, still_held
 
 
@@ -243,7 +245,18 @@ def _build_and_publish(
         )
         return 1
     scratch_marts = postgres_schemas.scratch(MARTS_SCHEMA, suffix)
-    say(f"4/5 Letting {role} read the new marts (not visible to it until the swap)...")
+    say(
+        f"4/5 Checking {role}'s settings and letting it read the new marts (not "
+        "visible to it until the swap)..."
+    )
+    ended = postgres_role.restore_settings(
+        connection,
+        readers,
+        postgres_role.approved_settings(project_dir),
+        _indented(say),
+        _indented(complain),
+    )
+    _report_ended(_indented(say), ended, readers, "its settings in an open transaction")
     postgres_schemas.grant_reading(connection, scratch_marts, role)
     say("5/5 Publishing: swapping the new release in, in one transaction...")
     label = f"ook_uw_zaak release {release_id} (scratch schemas *__{suffix})"

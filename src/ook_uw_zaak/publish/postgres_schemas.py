@@ -82,35 +82,6 @@ def release_label(connection: Any, schema: str = MARTS_SCHEMA) -> str | None:
     return row[0] if row else None
 
 
-def check_reader_role(connection: Any, role: str) -> None:
-    """Raise ReleaseError unless the BI role exists and may do no more than read."""
-    if role.startswith("pg_"):
-        raise ReleaseError(
-            f"{role} is a name PostgreSQL keeps for its own roles; choose another BI "
-            "role with --bi-role"
-        )
-    row = _execute(
-        connection,
-        "select rolsuper or rolcreatedb or rolcreaterole or rolreplication"
-        " or rolbypassrls or exists (select 1 from pg_catalog.pg_auth_members as m"
-        " where m.member = r.oid) from pg_catalog.pg_roles as r where rolname = %s",
-        [role],
-    ).fetchone()
-    if row is None:
-        raise ReleaseError(
-            f"the BI role {role} does not exist in this database's server. Create it "
-            "once, as a user allowed to create roles: dbt run-operation "
-            f"create_bi_role --target postgres --vars '{{bi_role: {role}}}'"
-        )
-    if row[0]:
-        raise ReleaseError(
-            f"the role {role} may do more than read (superuser, create databases or "
-            "roles, replication, bypass row security, or member of another role); a "
-            "BI role must not. Have the DBA remove those rights, or choose another "
-            "role with --bi-role"
-        )
-
-
 def drop_scratch_schemas(connection: Any) -> list[str]:
     """Drop the scratch schemas that earlier builds left (call with the lock held:
     then no other build is running)."""

@@ -2,12 +2,14 @@
 gets past them.
 
 A publish changes what readers' sessions may be holding: the marts tables (the
-swap). Such a transaction runs in short attempts, each giving up quickly on a lock
-it cannot get, so that it never holds readers up for long. Each session in the way
-is named (pid, role, application, when its transaction and query started:
-pg_stat_activity and pg_locks). After a grace, sessions of the BI role still in
-the way are ended (pg_terminate_backend, which needs membership in
-pg_signal_backend or superuser); the sessions of any other role are never ended.
+swap) and the BI role's own settings (a role may change its session defaults, and
+a session that did so in a transaction still open holds them). Such a transaction
+runs in short attempts, each giving up quickly on a lock it cannot get, so that it
+never holds readers up for long. Each session in the way is named (pid, role,
+application, when its transaction and query started: pg_stat_activity and
+pg_locks). After a grace, sessions of the BI role still in the way are ended
+(pg_terminate_backend, which needs membership in pg_signal_backend or superuser);
+the sessions of any other role are never ended.
 """
 
 from __future__ import annotations
@@ -91,10 +93,12 @@ def lock_wait_milliseconds(connection: Any) -> int:
 
 
 def in_the_way(
-    connection: Any, schemas: Sequence[str], before: datetime
+    connection: Any, schemas: Sequence[str], role: str, before: datetime
 ) -> list[Session]:
     """The other sessions, in a transaction that started before `before`, that
-    hold a lock on a table or view of `schemas`."""
+    hold a lock on a table or view of `schemas`, or that are of `role` and hold a
+    transaction id (a reader writes nothing: it has one only when it changed the
+    catalogue, such as its own settings)."""
     rows = _execute(
         connection,
         "select a.pid, a.usename,"
@@ -106,14 +110,16 @@ def in_the_way(
         # pg_read_all_stats and superusers see: unknown counts as in the way.
         " and coalesce(a.backend_type = 'client backend', true)"
         " and coalesce(a.xact_start < %s, true)"
-        " and exists (select 1 from pg_catalog.pg_locks as l"
+        " and (exists (select 1 from pg_catalog.pg_locks as l"
         " join pg_catalog.pg_class as c on c.oid = l.relation"
         " join pg_catalog.pg_namespace as n on n.oid = c.relnamespace"
         " where l.pid = a.pid and l.granted and n.nspname = any(%s)"
         " and l.database = (select oid from pg_catalog.pg_database"
         " where datname = pg_catalog.current_database()))"
+        " or (a.usename = %s and exists (select 1 from pg_catalog.pg_locks as l"
+        " where l.pid = a.pid and l.locktype = 'transactionid' and l.granted)))"
         " order by a.pid",
-        [before, list(schemas)],
+        [before, list(schemas), role],
     ).fetchall()
     return [Session(*row) for row in rows]
 
@@ -198,7 +204,7 @@ def run_past(
                 psycopg2.errors.DeadlockDetected,
             ):
                 connection.rollback()
-            sessions = in_the_way(connection, schemas, before)
+            sessions = in_the_way(connection, schemas, readers.role, before)
             connection.rollback()
             if not told:
                 on_wait(sessions)

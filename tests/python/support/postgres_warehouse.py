@@ -33,6 +33,14 @@ CANARY_SCHEMA = "canary"
 CANARY_ROLE = "canary_role"
 # The table whose lock publishing builds and rollbacks hold (publish/postgres_lock.py).
 PUBLISHING_LOCK = "ook_uw_zaak_publishing.publishing_lock"
+# What a BI session may give itself for every later session: no time limit, more
+# memory, and in the warehouse database, settings of the database-and-role level.
+LOOSENED_LIMITS = (
+    f"alter role {BI_ROLE} set statement_timeout = 0",
+    f"alter role {BI_ROLE} set work_mem = '1GB'",
+    f"alter role {BI_ROLE} set idle_in_transaction_session_timeout = 0",
+    f"alter role {BI_ROLE} in database {DATABASE} set statement_timeout = 0",
+)
 PUBLISHED_BUILDS = Path(".publish") / "postgres"
 _CLI = "from ook_uw_zaak.cli import main; raise SystemExit(main())"
 _DBT = "from dbt.cli.main import cli; cli(prog_name='dbt')"
@@ -68,6 +76,37 @@ class Warehouse(Database):
                 "set application_name = %s", (application_name,)
             )
         return connection
+
+
+def show(connection: Any, setting: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("select current_setting(%s)", (setting,))
+        return str(cursor.fetchone()[0])
+
+
+def role_settings(connection: Any, role: str) -> list[tuple[str | None, list[str]]]:
+    """The role's session defaults (pg_db_role_setting): (database or None for
+    every database, settings)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select d.datname, s.setconfig from pg_db_role_setting as s"
+            " join pg_roles as r on r.oid = s.setrole"
+            " left join pg_database as d on d.oid = s.setdatabase"
+            " where r.rolname = %s order by 1 nulls first",
+            (role,),
+        )
+        return [(database, sorted(config)) for database, config in cursor.fetchall()]
+
+
+def loosen_own_limits(warehouse: Warehouse) -> None:
+    """As the BI role: lift its own limits for every later session of it, and check
+    that a new session has them lifted."""
+    with closing(warehouse.reader()) as reader:
+        for statement in LOOSENED_LIMITS:
+            reader.cursor().execute(statement)
+    with closing(warehouse.reader()) as reader:
+        assert show(reader, "statement_timeout") == "0"
+        assert show(reader, "work_mem") == "1GB"
 
 
 def dbt_environment(
