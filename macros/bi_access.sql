@@ -47,8 +47,9 @@
 
 {% macro postgres__create_bi_role(role) -%}
     {#- The role may only log in; it gets CONNECT on this database and nothing else
-        (USAGE on marts and SELECT on its tables come with each release). Its
-        session defaults are reset to the statement timeout alone. -#}
+        here (USAGE on marts and SELECT on its tables come with each release), and
+        loses PUBLIC's CONNECT on the other databases this user owns. Its session
+        defaults are reset to the statement timeout alone. -#}
     {%- set database = validate_identifier(
         target.database, 'The database of the postgres target (PGDATABASE)') -%}
     {%- set seconds = bi_statement_timeout_seconds() -%}
@@ -86,6 +87,7 @@
     {%- set wanted = [['', 'statement_timeout=' ~ seconds ~ 's']] -%}
     {%- set settings = bi_role_settings(role) if found else wanted -%}
     {%- do refuse_held_bi_role_settings(role) if found -%}
+    {%- set databases = bi_role_other_databases(role, database) -%}
     {%- call statement('create_bi_role') -%}
         -- A session of the role holding its settings would make this wait: not long.
         set lock_timeout = '10s';
@@ -128,6 +130,11 @@
         -- Before PostgreSQL 15, every role may create objects in schema public.
         revoke create on schema public from public;
         {%- endif %}
+        {%- for other in databases.own %}
+        -- Every role (PUBLIC) may connect to a database by default.
+        revoke connect on database {{ other }} from public;
+        revoke all on database {{ other }} from {{ role }};
+        {%- endfor %}
     {%- endcall -%}
     {%- if settings | sort != wanted -%}
         {{ log(role ~ "'s settings had been changed (a role may change its own"
@@ -135,6 +142,26 @@
                ~ describe_role_settings(settings) ~ ', instead of '
                ~ describe_role_settings(wanted) ~ '. Reset them to '
                ~ describe_role_settings(wanted) ~ '.', info=true) }}
+    {%- endif -%}
+    {%- if databases.own -%}
+        {{ log("Revoked PUBLIC's right to connect to " ~ databases.own | join(', ')
+               ~ ' (databases you own), so that ' ~ role ~ ' may not connect there.'
+               ~ ' Other roles that need to must now be granted CONNECT by name'
+               ~ ' (grant connect on database <database> to <role>).', info=true) }}
+    {%- endif -%}
+    {%- if databases.others -%}
+        {%- set statements = [] -%}
+        {%- for other in databases.others -%}
+            {%- do statements.append('revoke connect on database ' ~ other
+                                     ~ ' from public') -%}
+        {%- endfor -%}
+        {{ log(role ~ ' may still connect to ' ~ databases.others | join(', ')
+               ~ " (other users' databases) through PUBLIC's default right, and"
+               ~ ' create temporary tables there. Have their owners run `'
+               ~ statements | join('`, `') ~ '` and grant CONNECT to the roles'
+               ~ ' that need it; or have the DBA reject ' ~ role ~ ' in'
+               ~ ' pg_hba.conf for every database but ' ~ database ~ '.',
+               info=true) }}
     {%- endif -%}
     {{ log(('Created role ' if not found else 'Role ') ~ role ~ ' set up: in '
            ~ database ~ ' it may read the published marts, nothing else; one query'
@@ -217,4 +244,40 @@
             ~ ' wait for them. End them (select pg_terminate_backend(pid)) and run'
             ~ ' this again.') }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro bi_role_other_databases(role, database) -%}
+    {#- The other databases the role may connect to (through PUBLIC's default
+        CONNECT or a grant of its own): `own`, those this user owns whose names
+        follow the identifier rule (create_bi_role closes them); `others`, the
+        rest (their owners must). -#}
+    {%- set databases_query -%}
+        select
+            databases.datname as database_name,
+            databases.datdba = (
+                select oid from pg_catalog.pg_roles where rolname = current_user
+            ) as is_own
+        from pg_catalog.pg_database as databases
+        where databases.datname <> '{{ database }}'
+            and databases.datallowconn
+            and (
+                has_database_privilege('public', databases.oid, 'CONNECT')
+                or exists (
+                    select 1
+                    from aclexplode(databases.datacl) as grants
+                    inner join pg_catalog.pg_roles as grantees
+                        on grantees.oid = grants.grantee
+                    where grantees.rolname = '{{ role }}'
+                        and grants.privilege_type = 'CONNECT'
+                )
+            )
+        order by databases.datname
+    {%- endset -%}
+    {%- set databases = {'own': [], 'others': []} -%}
+    {%- for row in run_query(databases_query).rows -%}
+        {%- set kind = 'own' if row[1] and is_identifier(row[0]) else 'others' -%}
+        {%- do databases[kind].append(row[0]) -%}
+    {%- endfor -%}
+    {{ return(databases) }}
 {%- endmacro %}

@@ -11,14 +11,19 @@
 {%- endmacro %}
 
 
+{% macro is_identifier(name) -%}
+    {#- Whether `name` follows the rule. Only ASCII letters pass the pattern, so its
+        length in characters is its length in bytes. -#}
+    {{ return(name is string
+        and modules.re.fullmatch('[a-z_][a-z0-9_]*', name) is not none
+        and name | length <= 63) }}
+{%- endmacro %}
+
+
 {% macro validate_identifier(name, source) -%}
     {#- Returns `name` when it follows the rule; else stops dbt with a message that
-        names `source` (the var or variable the name came from) and the rule. Only
-        ASCII letters pass the pattern, so its length in characters is its length
-        in bytes. -#}
-    {%- if name is not string
-        or modules.re.fullmatch('[a-z_][a-z0-9_]*', name) is none
-        or name | length > 63 -%}
+        names `source` (the var or variable the name came from) and the rule. -#}
+    {%- if not is_identifier(name) -%}
         {{ exceptions.raise_compiler_error(
             source ~ ' is ' ~ (name | tojson) ~ ', which breaks '
             ~ identifier_rule() ~ '. Nothing was run on the server; choose a'

@@ -25,6 +25,7 @@ from support.engine_marts import (
 )
 from support.postgres_warehouse import (
     BI_ROLE,
+    CANARY_ROLE,
     DATABASE,
     MARTS,
     RELEASE_SCHEMAS,
@@ -200,6 +201,58 @@ def test_create_bi_role_resets_the_limits_the_bi_role_loosened(
         assert found in output, (found, output[-4000:])
     with closing(warehouse.admin()) as admin:
         assert role_settings(admin, BI_ROLE) == approved
+
+
+def _may_connect(warehouse: Warehouse, database: str) -> bool:
+    """Whether the BI role may connect to `database` and create a temporary
+    table there."""
+    try:
+        connection = warehouse.server.connect(
+            database, user=BI_ROLE, password=warehouse.bi_password
+        )
+    except psycopg2.OperationalError as error:
+        assert "permission denied for database" in str(error), error
+        return False
+    with closing(connection):
+        connection.cursor().execute("create temporary table made_by_bi (id integer)")
+    return True
+
+
+def test_bi_role_may_connect_to_the_warehouse_database_only(
+    warehouse: Warehouse,
+) -> None:
+    """Databases made after the role was set up let it in through PUBLIC's
+    default CONNECT; create_bi_role revokes that where its user owns the
+    database, and names the others for their owners."""
+    own, others = f"own_{secrets.token_hex(3)}", f"others_{secrets.token_hex(3)}"
+    with closing(warehouse.server.connect()) as admin:
+        admin.cursor().execute(f"create database {own}")
+        admin.cursor().execute(f"create database {others} owner {CANARY_ROLE}")
+    try:
+        assert _may_connect(warehouse, own) and _may_connect(warehouse, others)
+        result = run_dbt(
+            warehouse.project_dir,
+            warehouse.environment(),
+            "run-operation",
+            "create_bi_role",
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-4000:]
+        assert f"connect to {own}" in output, output[-4000:]
+        assert f"revoke connect on database {others} from public" in output, output
+        for database in ("postgres", "template1", own):
+            assert not _may_connect(warehouse, database), database
+        with closing(warehouse.admin()) as admin:
+            cursor = admin.cursor()
+            cursor.execute(
+                "select has_database_privilege(%s, %s, 'TEMPORARY')",
+                (BI_ROLE, DATABASE),
+            )
+            assert cursor.fetchone() == (False,)
+    finally:
+        with closing(warehouse.server.connect()) as admin:
+            for database in (own, others):
+                admin.cursor().execute(f"drop database if exists {database}")
 
 
 def test_bi_role_reads_every_row_of_every_mart(warehouse: Warehouse) -> None:
