@@ -48,8 +48,8 @@
 {% macro postgres__create_bi_role(role) -%}
     {#- The role may only log in; it gets CONNECT on this database and nothing else
         here (USAGE on marts and SELECT on its tables come with each release), and
-        loses PUBLIC's CONNECT on the other databases this user owns. Its session
-        defaults are reset to the statement timeout alone. -#}
+        loses PUBLIC's CONNECT on the other databases this user owns. Of the session
+        defaults it may change itself, it keeps the statement timeout alone. -#}
     {%- set database = validate_identifier(
         target.database, 'The database of the postgres target (PGDATABASE)') -%}
     {%- set seconds = bi_statement_timeout_seconds() -%}
@@ -96,25 +96,25 @@
             login nosuperuser nocreatedb nocreaterole noinherit noreplication
             nobypassrls;
         {%- endif %}
-        alter role {{ role }} reset all;
-        {%- if settings | map('first') | select | list %}
+        {%- if settings | sort != wanted %}
+        -- The settings the role may change itself, where it has any: every one.
         do $reset$
         declare
-            database_name name;
+            found record;
         begin
-            for database_name in
-                select databases.datname
-                from pg_catalog.pg_db_role_setting as settings
-                inner join pg_catalog.pg_database as databases
-                    on databases.oid = settings.setdatabase
-                inner join pg_catalog.pg_roles as roles
-                    on roles.oid = settings.setrole
-                where roles.rolname = '{{ role }}'
+            for found in
+                {{ bi_role_settings_query(role) }}
             loop
-                execute format(
-                    'alter role %I in database %I reset all',
-                    '{{ role }}', database_name
-                );
+                if found.database_name = '' then
+                    execute format(
+                        'alter role %I reset %I', '{{ role }}', found.setting_name
+                    );
+                else
+                    execute format(
+                        'alter role %I in database %I reset %I',
+                        '{{ role }}', found.database_name, found.setting_name
+                    );
+                end if;
             end loop;
         end
         $reset$;
@@ -171,22 +171,31 @@
 {%- endmacro %}
 
 
-{% macro bi_role_settings(role) -%}
-    {#- The role's session defaults: [database ('' for every database),
-        'name=value'] each, sorted. -#}
-    {%- set settings_query -%}
+{% macro bi_role_settings_query(role) -%}
+    {#- The role's session defaults that it may change itself (pg_settings context
+        'user'), one row each: database_name ('' for every database), setting
+        ('name=value'), setting_name. The others only a superuser can have set
+        (temp_file_limit, for one, a DBA's limit on the role): they stay. -#}
         select
             coalesce(databases.datname, '') as database_name,
-            unnest(settings.setconfig) as setting
+            configs.setting,
+            split_part(configs.setting, '=', 1) as setting_name
         from pg_catalog.pg_db_role_setting as settings
         inner join pg_catalog.pg_roles as roles on roles.oid = settings.setrole
         left join pg_catalog.pg_database as databases
             on databases.oid = settings.setdatabase
-        where roles.rolname = '{{ role }}'
-        order by 1, 2
-    {%- endset -%}
+        cross join lateral unnest(settings.setconfig) as configs (setting)
+        inner join pg_catalog.pg_settings as parameters
+            on parameters.name = lower(split_part(configs.setting, '=', 1))
+        where roles.rolname = '{{ role }}' and parameters.context = 'user'
+{%- endmacro %}
+
+
+{% macro bi_role_settings(role) -%}
+    {#- The role's session defaults that it may change itself: [database ('' for
+        every database), 'name=value'] each. -#}
     {%- set settings = [] -%}
-    {%- for row in run_query(settings_query).rows -%}
+    {%- for row in run_query(bi_role_settings_query(role)).rows -%}
         {%- do settings.append([row[0], row[1]]) -%}
     {%- endfor -%}
     {{ return(settings) }}

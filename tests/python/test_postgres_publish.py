@@ -46,6 +46,8 @@ from support.postgres_warehouse import (
     run_cli,
     schemas_like,
     show,
+    with_dba_limit,
+    without_dba_limit,
 )
 
 READERS = 8
@@ -420,28 +422,33 @@ def test_publish_resets_the_limits_the_bi_role_loosened(
     """The BI role lifts its own limits for every later session (ALTER ROLE ...
     SET, role-wide and for the warehouse database) and holds its settings in an
     open transaction, so that resetting them has to wait for it: the publish
-    names and ends that session, resets the limits, says so, and publishes."""
+    names and ends that session, resets the limits, says so, and publishes. A
+    limit that only a superuser may set (the DBA's) stays."""
     marts = _marts(warehouse)
     with closing(warehouse.admin()) as admin:
-        approved = role_settings(admin, BI_ROLE)
+        expected = with_dba_limit(warehouse, role_settings(admin, BI_ROLE))
     with closing(warehouse.reader()) as reader:
         before = release_fingerprint(reader, marts)
-    loosen_own_limits(warehouse)
     project = project_variant(tmp_path / "project", population_change=13)
-    with closing(warehouse.reader("red team settings")) as holder:
-        holder.autocommit = False
-        holder.cursor().execute(f"alter role {BI_ROLE} set work_mem = '2GB'")
-        pid = holder.get_backend_pid()
-        code, output = _publish_attacked(
-            warehouse, project, "--reader-grace", str(SHORT_GRACE_SECONDS)
-        )
+    try:
+        loosen_own_limits(warehouse)
+        with closing(warehouse.reader("red team settings")) as holder:
+            holder.autocommit = False
+            holder.cursor().execute(f"alter role {BI_ROLE} set work_mem = '2GB'")
+            pid = holder.get_backend_pid()
+            code, output = _publish_attacked(
+                warehouse, project, "--reader-grace", str(SHORT_GRACE_SECONDS)
+            )
+        with closing(warehouse.admin()) as admin:
+            after = role_settings(admin, BI_ROLE)
+    finally:
+        without_dba_limit(warehouse)
     assert code == 0, output[-4000:]
     assert f"{BI_ROLE}'s settings had been changed" in output, output[-4000:]
     for found in ("statement_timeout=0", "work_mem=1GB", f"in database {DATABASE}"):
         assert found in output, (found, output[-4000:])
     assert f"pid {pid} ({BI_ROLE}, red team settings" in output, output[-4000:]
-    with closing(warehouse.admin()) as admin:
-        assert role_settings(admin, BI_ROLE) == approved
+    assert after == expected
     with closing(warehouse.reader()) as reader:
         assert show(reader, "statement_timeout") == "1min"
         assert show(reader, "work_mem") == "4MB"

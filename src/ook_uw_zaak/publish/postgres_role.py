@@ -1,12 +1,14 @@
-"""The BI role on the server: it may do no more than read, and its session defaults
-are those `dbt run-operation create_bi_role` gives it, nothing else.
+"""The BI role on the server: it may do no more than read, and of the session
+defaults it may change itself, it has those `dbt run-operation create_bi_role`
+gives it, nothing else.
 
 PostgreSQL lets every role change its own session defaults for every later session
 (ALTER ROLE itself SET ..., for every database or one: a setting of the database-
 and-role level set by the database's owner is no safer, the role may overwrite it),
-and nothing stops it. So every publish compares the role's settings
-(pg_db_role_setting) with those the project gives it, resets them where they
-differ, and says so.
+and nothing stops it. So every publish compares those settings of the role
+(pg_db_role_setting) with the project's, resets them where they differ, and says
+so. Settings that only a superuser may set (such as temp_file_limit) the role
+cannot have changed: they are the DBA's, and stay.
 """
 
 from __future__ import annotations
@@ -78,13 +80,19 @@ def approved_settings(project_dir: Path) -> dict[str, str]:
     return {"statement_timeout": f"{seconds}s"}
 
 
-def settings(connection: Any, role: str) -> set[Setting]:
+def own_settings(connection: Any, role: str) -> set[Setting]:
+    """The role's session defaults that it may change itself (pg_settings context
+    'user'). The others only a superuser can have set (temp_file_limit, for one, a
+    DBA's limit on the role): they are left as they are."""
     rows = _execute(
         connection,
-        "select d.datname, unnest(s.setconfig) from pg_catalog.pg_db_role_setting as s"
+        "select d.datname, c.setting from pg_catalog.pg_db_role_setting as s"
         " join pg_catalog.pg_roles as r on r.oid = s.setrole"
         " left join pg_catalog.pg_database as d on d.oid = s.setdatabase"
-        " where r.rolname = %s",
+        " cross join lateral unnest(s.setconfig) as c (setting)"
+        " join pg_catalog.pg_settings as p"
+        " on p.name = lower(split_part(c.setting, '=', 1))"
+        " where r.rolname = %s and p.context = 'user'",
         (role,),
     ).fetchall()
     return {(database, setting) for database, setting in rows}
@@ -104,15 +112,19 @@ def describe(found: set[Setting]) -> str:
     )
 
 
+def _reset_statement(role: str, database: str | None, setting: str) -> Any:
+    name = sql.Identifier(setting.split("=", 1)[0])
+    if database is None:
+        return sql.SQL("alter role {} reset {}").format(sql.Identifier(role), name)
+    return sql.SQL("alter role {} in database {} reset {}").format(
+        sql.Identifier(role), sql.Identifier(database), name
+    )
+
+
 def _reset(role: str, found: set[Setting], approved: Mapping[str, str]) -> Any:
-    """An attempt that resets every setting of the role, then sets the approved."""
-    databases = sorted({database for database, _ in found if database is not None})
-    statements = [sql.SQL("alter role {} reset all").format(sql.Identifier(role))]
-    statements += [
-        sql.SQL("alter role {} in database {} reset all").format(
-            sql.Identifier(role), sql.Identifier(database)
-        )
-        for database in databases
+    """An attempt that resets the settings found, then sets the approved."""
+    statements = [
+        _reset_statement(role, database, setting) for database, setting in found
     ]
     statements += [
         sql.SQL("alter role {} set {} = {}").format(
@@ -140,7 +152,7 @@ def restore_settings(
     an open transaction past the grace. A role's settings that cannot be reset
     are named with what to do, and the publish goes on."""
     role = readers.role
-    found = settings(connection, role)
+    found = own_settings(connection, role)
     wanted = {(None, f"{name}={value}") for name, value in approved.items()}
     if found == wanted:
         return []

@@ -33,6 +33,8 @@ CANARY_SCHEMA = "canary"
 CANARY_ROLE = "canary_role"
 # The table whose lock publishing builds and rollbacks hold (publish/postgres_lock.py).
 PUBLISHING_LOCK = "ook_uw_zaak_publishing.publishing_lock"
+# A limit on the BI role that only a superuser may set.
+DBA_LIMIT = ("temp_file_limit", "1GB")
 # What a BI session may give itself for every later session: no time limit, more
 # memory, and in the warehouse database, settings of the database-and-role level.
 LOOSENED_LIMITS = (
@@ -96,6 +98,22 @@ def role_settings(connection: Any, role: str) -> list[tuple[str | None, list[str
             (role,),
         )
         return [(database, sorted(config)) for database, config in cursor.fetchall()]
+
+
+def with_dba_limit(warehouse: Warehouse, settings: list[Any]) -> list[Any]:
+    """Set a limit on the BI role that only a superuser may set (so the role cannot
+    lift it: the DBA's, which resetting the role's own settings leaves alone), and
+    return the role's `settings` (of every database) with it."""
+    name, value = DBA_LIMIT
+    with closing(warehouse.admin()) as admin:
+        admin.cursor().execute(f"alter role {BI_ROLE} set {name} = %s", (value,))
+    assert [database for database, _ in settings] == [None], settings
+    return [(None, sorted([*settings[0][1], f"{name}={value}"]))]
+
+
+def without_dba_limit(warehouse: Warehouse) -> None:
+    with closing(warehouse.admin()) as admin:
+        admin.cursor().execute(f"alter role {BI_ROLE} reset {DBA_LIMIT[0]}")
 
 
 def loosen_own_limits(warehouse: Warehouse) -> None:
