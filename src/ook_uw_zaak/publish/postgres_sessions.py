@@ -150,7 +150,7 @@ def _end_or_give_up(
     others = [session for session in sessions if session.role != readers.role]
     if others:
         raise InTheWay(
-            f"sessions of other roles than {readers.role} held {what} for more than "
+            f"sessions of roles other than {readers.role} held {what} for more than "
             f"{readers.grace_seconds:.0f} seconds, and a publish never ends those: "
             f"{describe(others)}. Ask whoever runs them to finish, or end them "
             "(select pg_terminate_backend(pid)), and run again"
