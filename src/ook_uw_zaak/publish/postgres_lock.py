@@ -56,6 +56,9 @@ def _make_table(connection: Any) -> None:
             sql.SQL(
                 "begin; create schema if not exists {schema};"
                 " create table if not exists {table} ();"
+                # PUBLIC gets nothing here, whatever default privileges say.
+                " revoke all on schema {schema} from public;"
+                " revoke all on table {table} from public;"
                 " comment on table {table} is {comment}; commit"
             ).format(
                 schema=sql.Identifier(PUBLISHING_LOCK_SCHEMA),
