@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import run_build
+from conftest import copy_project, run_build
 from ook_uw_zaak import files
 from ook_uw_zaak.cli import main
 from ook_uw_zaak.project import PUBLISH_FOLDER, PUBLISHED_FILE_NAME
@@ -181,3 +184,40 @@ def test_the_report_never_writes_into_a_published_release(
         assert main([*arguments, "--output", str(output)]) == 1, output
         assert "is inside the release folder" in capsys.readouterr().err
     assert _sha256sum_check(release).returncode == 0
+
+
+def test_a_releases_folder_this_user_cannot_write_is_named() -> None:
+    """Run as an ordinary user (root ignores file modes): a releases/ folder the
+    user cannot write stops the build before anything runs, naming the folder."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root to run the build as user nobody (setpriv)")
+    # Outside pytest's temporary folder, which only root may enter.
+    base = Path(tempfile.mkdtemp(prefix="ook-uw-zaak-unprivileged-"))
+    try:
+        project = copy_project(base / "project")
+        releases_folder = project / RELEASES_FOLDER
+        (releases_folder / "20200101T000000Z-1").mkdir(parents=True)
+        for path in [base, *base.rglob("*")]:
+            if path != releases_folder and releases_folder not in path.parents:
+                os.chown(path, 65534, 65534, follow_symlinks=False)
+        releases_folder.chmod(0o755)  # root's: nobody may not write in it
+        env = {k: v for k, v in os.environ.items() if k != "OOK_UW_ZAAK_DUCKDB_PATH"}
+        result = subprocess.run(
+            [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+            + [sys.executable, "-m", "ook_uw_zaak.cli", "build"],
+            cwd=project,
+            env={**env, "HOME": str(base)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 2, output_of(result)
+        assert (
+            f"The build cannot write in the folder {releases_folder}" in result.stderr
+        ), output_of(result)
+        assert "nothing was changed" in result.stderr
+        assert "Checking the seed files" not in result.stdout
+        assert [p.name for p in releases_folder.iterdir()] == ["20200101T000000Z-1"]
+    finally:
+        shutil.rmtree(base)
