@@ -11,7 +11,13 @@
     - any other run (`dbt build --target postgres`, for development) goes to
       <target schema>_<schema>, e.g. dbt_alice_marts, as dbt does by default; the
       target schema is OOK_UW_ZAAK_PG_SCHEMA, else dbt_<PGUSER> (profiles.yml).
-    So dbt never writes into the schemas readers use. Every name that reaches SQL
+    So dbt never writes into the schemas readers use.
+
+    Spark: the publishing build (`ook-uw-zaak build --target spark`) sets the same
+    var, and every node goes to <schema>__<suffix>; the reader's schemas hold views
+    that the publishing command repoints once all passed (macros/spark_release.sql).
+    Any other run (`dbt build --target spark`) writes into raw, staging,
+    intermediate and marts themselves, as on DuckDB. Every name that reaches SQL
     (the database, the schemas, the BI role) is validated first. -#}
 
 {% macro generate_schema_name(custom_schema_name, node) -%}
@@ -19,6 +25,9 @@
         {{ postgres_schema_name(custom_schema_name) }}
     {%- elif custom_schema_name is none -%}
         {{ target.schema }}
+    {%- elif target.type == 'spark'
+        and var('release_schema_suffix', none) is not none -%}
+        {{ spark_release_schema_name(custom_schema_name) }}
     {%- else -%}
         {{ custom_schema_name | trim }}
     {%- endif -%}
