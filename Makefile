@@ -46,12 +46,14 @@ $(VENV)/.synced-all: pyproject.toml uv.lock
 # imports it starts as fast where PYTHONDONTWRITEBYTECODE=1 is set as elsewhere.
 BYTECODE := $(RUN) python -m compileall -q src benchmarks tests/python
 
-# Where `make build` publishes: duckdb (the file ook_uw_zaak.duckdb) or postgres
-# (the database of the PG* variables): make build TARGET=postgres
+# Where `make build` publishes: duckdb (the file ook_uw_zaak.duckdb), postgres
+# (the database of the PG* variables) or spark (the profile's spark target, which
+# needs the Spark extras): make build TARGET=postgres
 TARGET ?= duckdb
+BUILD_ENV := $(VENV)/$(if $(filter spark,$(TARGET)),.synced-all,.synced)
 
 # FORCE=1 builds a new release even when nothing changed since the published one.
-build: $(VENV)/.synced  ## build, test and publish the warehouse (TARGET=duckdb or postgres)
+build: $(BUILD_ENV)  ## build, test and publish the warehouse (TARGET=duckdb, postgres or spark)
 	@$(BYTECODE)
 	$(RUN) ook-uw-zaak build --target $(TARGET) $(if $(FORCE),--force)
 

@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "rollback": (
         "ook_uw_zaak.publish.rollback",
-        "return readers to the previous release (PostgreSQL: --target postgres)",
+        "return readers to the previous release (--target postgres or spark)",
     ),
     "report": (
         "ook_uw_zaak.report",

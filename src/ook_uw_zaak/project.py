@@ -31,6 +31,8 @@ MARTS_SCHEMA = "marts"
 PREVIOUS_SUFFIX = "__previous"
 # A publishing build writes into <schema>__build_<stamp>_<pid> (scratch schemas).
 BUILD_SUFFIX_PREFIX = "build_"
+# The dbt target of Spark (ook-uw-zaak build --target spark; see publish/spark.py).
+SPARK_TARGET = "spark"
 # The read-only role of BI tools, and the database, unless told otherwise.
 DEFAULT_BI_ROLE = "bi_reader"
 DEFAULT_PG_DATABASE = "ook_uw_zaak"

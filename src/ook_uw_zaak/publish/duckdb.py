@@ -42,8 +42,9 @@ from ook_uw_zaak.project import (
     POSTGRES_TARGET,
     PUBLISH_FOLDER,
     PUBLISHED_FILE_NAME,
+    SPARK_TARGET,
 )
-from ook_uw_zaak.publish import postgres, reuse, workspace
+from ook_uw_zaak.publish import postgres, reuse, spark, workspace
 from ook_uw_zaak.publish.disk_space import (
     dbt_ran_out_of_space,
     disk_full_message,
@@ -92,10 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--target",
-        choices=("duckdb", POSTGRES_TARGET),
+        choices=("duckdb", POSTGRES_TARGET, SPARK_TARGET),
         default="duckdb",
-        help="where to publish: the DuckDB file (default) or the PostgreSQL database "
-        "of the PG* variables (see postgres.py)",
+        help="where to publish: the DuckDB file (default), the PostgreSQL database "
+        "of the PG* variables (see postgres.py) or the Spark of the profile's spark "
+        "target (see spark.py)",
     )
     postgres.add_arguments(parser)
 
@@ -117,6 +119,8 @@ def unchanged(published: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.target == POSTGRES_TARGET:
         return postgres.run(args)
+    if args.target == SPARK_TARGET:
+        return spark.run(args)
     project_dir: Path = args.project_dir.resolve()
     if not (project_dir / "dbt_project.yml").is_file():
         complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
