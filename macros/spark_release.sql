@@ -142,6 +142,9 @@
     {%- endif -%}
     {%- set state = spark_release_state() -%}
     {%- set previous = state.release if state.release != suffix else state.previous -%}
+    {%- for schema in schemas -%}
+        {%- do run_query('create schema if not exists ' ~ schema) -%}
+    {%- endfor -%}
     {#- Recorded first: should the repointing stop half-way, a rollback returns
         every view to the release readers saw, and the next build keeps both. -#}
     {%- do spark_set_release_state(suffix, previous) -%}
