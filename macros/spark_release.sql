@@ -83,7 +83,7 @@
     {%- for schema in schemas -%}
         {%- set source = schema ~ '__' ~ suffix -%}
         {%- if source in spark_schemas(source) -%}
-            {%- do run_query('create schema if not exists ' ~ schema) -%}
+            {%- do spark_release_run('create schema if not exists ' ~ schema) -%}
             {%- set views = spark_relations(schema, views_only=true) -%}
             {%- do plans.append({
                 'schema': schema,
@@ -101,9 +101,9 @@
             {%- if name in plan.tables -%}
                 {#- A table left by a development build (`dbt build --target
                     spark`) in a reader's schema: it gives way to a view. -#}
-                {%- do run_query('drop table ' ~ plan.schema ~ '.' ~ name) -%}
+                {%- do spark_release_run('drop table ' ~ plan.schema ~ '.' ~ name) -%}
             {%- endif -%}
-            {%- do run_query(
+            {%- do spark_release_run(
                 'create or replace view ' ~ plan.schema ~ '.' ~ name
                 ~ ' as select * from ' ~ plan.source ~ '.' ~ name) -%}
             {%- set count.views = count.views + 1 -%}
@@ -113,7 +113,7 @@
     {%- for plan in plans -%}
         {#- Views and tables that the release no longer has. -#}
         {%- for name in plan.views + plan.tables if name not in plan.names -%}
-            {%- do run_query(
+            {%- do spark_release_run(
                 'drop ' ~ ('view ' if name in plan.views else 'table ')
                 ~ plan.schema ~ '.' ~ name) -%}
         {%- endfor -%}
@@ -127,7 +127,7 @@
     {%- if previous is not none -%}
         {%- do properties.append("'ook_uw_zaak_previous' = '" ~ previous ~ "'") -%}
     {%- endif -%}
-    {%- do run_query(
+    {%- do spark_release_run(
         'alter schema marts set dbproperties (' ~ properties | join(', ') ~ ')') -%}
 {%- endmacro %}
 
@@ -143,7 +143,7 @@
     {%- set state = spark_release_state() -%}
     {%- set previous = state.release if state.release != suffix else state.previous -%}
     {%- for schema in schemas -%}
-        {%- do run_query('create schema if not exists ' ~ schema) -%}
+        {%- do spark_release_run('create schema if not exists ' ~ schema) -%}
     {%- endfor -%}
     {#- Recorded first: should the repointing stop half-way, a rollback returns
         every view to the release readers saw, and the next build keeps both. -#}
@@ -154,7 +154,7 @@
     {%- for schema in schemas -%}
         {%- for name in spark_schemas(schema ~ '__build_*') -%}
             {%- if name not in (schema ~ '__' ~ suffix, schema ~ '__' ~ previous) -%}
-                {%- do run_query('drop schema ' ~ name ~ ' cascade') -%}
+                {%- do spark_release_run('drop schema ' ~ name ~ ' cascade') -%}
                 {%- do log('Dropped ' ~ name ~ '.', info=true) -%}
             {%- endif -%}
         {%- endfor -%}
@@ -176,4 +176,11 @@
     {%- do spark_set_release_state(state.previous, state.release) -%}
     {%- do log('Repointed ' ~ done.views ~ ' views to release ' ~ state.previous
         ~ ' in ' ~ '%.2f' | format(done.seconds) ~ ' s.', info=true) -%}
+{%- endmacro %}
+
+
+{% macro spark_release_run(statement) -%}
+    {#- A statement without a result set (DDL): run, nothing fetched. Through a
+        Thrift server, asking for the (absent) result set of DDL can fail. -#}
+    {%- do adapter.execute(statement, auto_begin=false, fetch=false) -%}
 {%- endmacro %}
