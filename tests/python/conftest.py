@@ -57,6 +57,9 @@ SHARED_FIXTURE_GROUPS = {
     "postgres": ("test_postgres.py", "test_postgres_publish.py"),
     "postgres names": ("test_postgres_names.py",),
     "spark": ("test_spark.py",),
+    # Three Spark builds and a rollback in one sequence (a module fixture).
+    "spark publish": ("test_spark_publish.py",),
+    "spark cluster": ("test_spark_cluster.py",),
 }
 SHARED_FIXTURES = {
     "postgres_server": ("postgres", "postgres names"),
