@@ -11,7 +11,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
 .PHONY: help build report translations bench test lint dbt-test pytest docs clean \
-	superset superset-test
+	superset superset-test spark-cluster-test
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -99,6 +99,12 @@ dbt-test: $(VENV)/.synced-all  ## dbt build (seeds, models, data and unit tests)
 pytest: $(VENV)/.synced-all  ## the Python tests (they build the warehouse in temporary copies)
 	@$(BYTECODE)
 	$(RUN) pytest
+
+# Slower than the rest: a Spark master, worker and Thrift server on 127.0.0.1, and
+# two builds through them (tests/python/test_spark_cluster.py). .ci/run runs it too.
+spark-cluster-test: $(VENV)/.synced-all  ## publish on a Spark cluster started on this machine, compared with DuckDB
+	@$(BYTECODE)
+	$(RUN) pytest -m cluster -n 0 tests/python/test_spark_cluster.py
 
 docs: $(VENV)/.synced  ## generate the dbt docs site into target/
 	$(RUN) dbt docs generate

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,41 @@ def read_spark_tables(
                 raise FileNotFoundError(f"Spark wrote no Parquet file for {mart}")
             relation = connection.read_parquet([str(path) for path in files])
             result[mart] = _mart_rows(relation.columns, relation.fetchall())
+    return result
+
+
+# How a Spark Thrift server's values arrive through PyHive, by column type: as text.
+_THRIFT_TEXT_TYPES: dict[str, Callable[[str], Any]] = {
+    "DATE_TYPE": date.fromisoformat,
+    "TIMESTAMP_TYPE": datetime.fromisoformat,
+    "DECIMAL_TYPE": Decimal,
+}
+
+
+def read_thrift_tables(
+    connection: Any, schema: str, tables: Iterable[str]
+) -> dict[str, MartRows]:
+    """Tables (or views) of one schema, read through a Spark Thrift server as a
+    reader does (a PyHive connection); dates, timestamps and decimals, which arrive
+    as text, are read back into values."""
+    result = {}
+    cursor = connection.cursor()
+    try:
+        for mart in tables:
+            cursor.execute(f"select * from {checked_name(schema)}.{checked_name(mart)}")
+            description = cursor.description or []
+            columns = [column[0].rsplit(".", 1)[-1] for column in description]
+            readers = [_THRIFT_TEXT_TYPES.get(column[1]) for column in description]
+            rows = [
+                tuple(
+                    value if read is None or value is None else read(value)
+                    for read, value in zip(readers, row, strict=True)
+                )
+                for row in cursor.fetchall()
+            ]
+            result[mart] = _mart_rows(columns, rows)
+    finally:
+        cursor.close()
     return result
 
 
