@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,18 @@ from conftest import copy_project
 from support import spark_reader
 from test_spark import _skip_without_spark
 
-INFO_SESSIONS = Path("seeds") / "answer" / "answer_info_sessions.csv"
-GOOD_ROW = "\nOVL,2018,25,853,2\n"
-NEGATIVE_COUNT_ROW = "\nOVL,2018,-25,853,2\n"
+# A negative count, in the seed and in the source document it is checked against
+# (so that the pre-flight check lets it through and a dbt data test fails).
+NEGATIVE_COUNT = {
+    Path("seeds") / "answer" / "answer_info_sessions.csv": (
+        "\nOVL,2018,25,853,2\n",
+        "\nOVL,2018,-25,853,2\n",
+    ),
+    Path("docs") / "source" / "parliamentary_answer.txt": (
+        "\nOVL 25 853 ",
+        "\nOVL -25 853 ",
+    ),
+}
 READER = Path(spark_reader.__file__)
 
 
@@ -88,6 +98,22 @@ def _step(
     return Step(result.returncode, output, json.loads(seen_file.read_text("utf-8")))
 
 
+def write_negative_count(project_dir: Path) -> Callable[[], None]:
+    """Write NEGATIVE_COUNT into the project; return what undoes it."""
+    originals = {}
+    for relative, (good, bad) in NEGATIVE_COUNT.items():
+        path = project_dir / relative
+        originals[path] = path.read_text("utf-8")
+        assert good in originals[path], f"{relative} no longer holds {good!r}"
+        path.write_text(originals[path].replace(good, bad, 1), "utf-8")
+
+    def restore() -> None:
+        for path, text in originals.items():
+            path.write_text(text, "utf-8")
+
+    return restore
+
+
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
     _skip_without_spark()
@@ -97,12 +123,9 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Releases:
     env = _environment(project_dir, spark_dir)
     first = _step(["build"], project_dir, env, spark_dir)
     assert first.exit_code == 0, first.output[-4000:]
-    seed = project_dir / INFO_SESSIONS
-    good = seed.read_text("utf-8")
-    assert GOOD_ROW in good, "the seed no longer holds the row: update this test"
-    seed.write_text(good.replace(GOOD_ROW, NEGATIVE_COUNT_ROW, 1), "utf-8")
+    restore = write_negative_count(project_dir)
     failed = _step(["build"], project_dir, env, spark_dir)
-    seed.write_text(good, "utf-8")
+    restore()
     second = _step(["build"], project_dir, env, spark_dir)
     assert second.exit_code == 0, second.output[-4000:]
     schemas = sorted(
