@@ -100,11 +100,12 @@ pytest: $(VENV)/.synced-all  ## the Python tests (they build the warehouse in te
 	@$(BYTECODE)
 	$(RUN) pytest
 
-# Slower than the rest: a Spark master, worker and Thrift server on 127.0.0.1, and
-# two builds through them (tests/python/test_spark_cluster.py). .ci/run runs it too.
-spark-cluster-test: $(VENV)/.synced-all  ## publish on a Spark cluster started on this machine, compared with DuckDB
+# Slower than the rest: a Spark master, worker and Thrift server on 127.0.0.1 with
+# two builds through them (tests/python/test_spark_cluster.py), and the in-process
+# publishing builds (tests/python/test_spark_publish.py). .ci/run runs it too.
+spark-cluster-test: $(VENV)/.synced-all  ## Spark publishing: in-process, and on a cluster started on this machine
 	@$(BYTECODE)
-	$(RUN) pytest -m cluster -n 0 tests/python/test_spark_cluster.py
+	$(RUN) pytest -m cluster -n 0 tests/python/test_spark_publish.py tests/python/test_spark_cluster.py
 
 docs: $(VENV)/.synced  ## generate the dbt docs site into target/
 	$(RUN) dbt docs generate
