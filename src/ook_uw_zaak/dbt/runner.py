@@ -15,8 +15,10 @@ dbt runs in a subprocess, not in-process through dbtRunner, because:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -247,3 +249,68 @@ def output_tail(build_folder: Path, lines: int = 25) -> list[str]:
         return []
     text = output.read_text(encoding="utf-8", errors="replace")
     return [line for line in text.splitlines() if line.strip()][-lines:]
+
+
+def _die_with_parent() -> None:
+    """In the dbt process, before it starts: have the kernel kill it when the
+    publishing process dies (even by kill -9), so that no orphaned dbt goes on
+    writing. Linux only; elsewhere the next build cleans up all the same."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def run_dbt_command(
+    project_dir: Path,
+    folder: Path,
+    target: str,
+    arguments: list[str],
+    output_name: str,
+    show: bool,
+) -> int:
+    """One dbt command (`arguments`, e.g. build or run-operation) on `target`, as
+    the PostgreSQL and Spark builds run it: its artifacts in `folder`/target, its
+    log in `folder`/logs, what it prints in `folder`/`output_name` (and on the
+    terminal when `show`); dbt dies with us and stops when we stop. Returns dbt's
+    exit code."""
+    command = [
+        sys.executable,
+        "-c",
+        "from dbt.cli.main import cli; cli(prog_name='dbt')",
+        *arguments,
+        "--project-dir",
+        str(project_dir),
+        "--target",
+        target,
+        "--target-path",
+        str(folder / "target"),
+        "--log-path",
+        str(folder / "logs"),
+        "--no-use-colors",
+    ]
+    if (project_dir / "profiles.yml").is_file():
+        command += ["--profiles-dir", str(project_dir)]
+    parent = os.getpid()
+
+    def prepare() -> None:
+        _die_with_parent()
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    with (folder / output_name).open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=project_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=prepare,  # this process runs no other thread at this point
+        )
+        with stopped_with_us(process):
+            assert process.stdout is not None
+            for line in process.stdout:
+                if show:
+                    sys.stdout.write(line)
+                output.write(line)
+            return process.wait()

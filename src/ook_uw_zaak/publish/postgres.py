@@ -23,11 +23,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import json
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -37,7 +34,7 @@ from typing import Any
 import psycopg2
 
 from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
-from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, stopped_with_us
+from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_command
 from ook_uw_zaak.project import (
     BUILD_SUFFIX_PREFIX,
     DEFAULT_BI_ROLE,
@@ -277,61 +274,18 @@ def _indented(write: Callable[[str], None]) -> Callable[[str], None]:
     return lambda message: write(f"    {message}")
 
 
-def _die_with_parent() -> None:
-    """In the dbt process, before it starts: have the kernel kill it when the
-    publishing process dies (even by kill -9), so that no orphaned dbt goes on
-    writing. Linux only; elsewhere dbt's scratch schemas are dropped by the next
-    build all the same."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 def _run_dbt(
     project_dir: Path, build_folder: Path, suffix: str, role: str, show: bool
 ) -> int:
-    command = [
-        sys.executable,
-        "-c",
-        "from dbt.cli.main import cli; cli(prog_name='dbt')",
-        "build",
-        "--project-dir",
-        str(project_dir),
-        "--target",
+    variables = json.dumps({"release_schema_suffix": suffix, "bi_role": role})
+    return run_dbt_command(
+        project_dir,
+        build_folder,
         POSTGRES_TARGET,
-        "--target-path",
-        str(build_folder / "target"),
-        "--log-path",
-        str(build_folder / "logs"),
-        "--no-use-colors",
-        "--vars",
-        json.dumps({"release_schema_suffix": suffix, "bi_role": role}),
-    ]
-    if (project_dir / "profiles.yml").is_file():
-        command += ["--profiles-dir", str(project_dir)]
-    parent = os.getpid()
-
-    def prepare() -> None:
-        _die_with_parent()
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    with (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=project_dir,
-            stdout=subprocess.PIPE if show else output,
-            stderr=subprocess.STDOUT,
-            text=True,
-            preexec_fn=prepare,  # this process runs no other thread at this point
-        )
-        with stopped_with_us(process):
-            if process.stdout is not None:
-                for line in process.stdout:
-                    sys.stdout.write(line)
-                    output.write(line)
-            return process.wait()
+        ["build", "--vars", variables],
+        OUTPUT_FILE,
+        show,
+    )
 
 
 def _missing_relations(connection: Any, manifest_file: Path) -> list[str]:

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import json
 import os
-import signal
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ook_uw_zaak.dbt.outcome import read_outcome
-from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, stopped_with_us
+from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_command
 from ook_uw_zaak.project import (
     BUILD_SUFFIX_PREFIX,
     PUBLISH_FOLDER,
@@ -61,60 +58,13 @@ def complain(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _die_with_parent() -> None:
-    """In the dbt process, before it starts: have the kernel kill it when the
-    publishing process dies (even by kill -9). Linux only."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
 def run_dbt(
     project_dir: Path, folder: Path, arguments: list[str], output_name: str, show: bool
 ) -> int:
-    """One dbt command on the spark target, its artifacts in `folder`/target and
-    what it prints in `folder`/`output_name`; its exit code."""
-    command = [
-        sys.executable,
-        "-c",
-        "from dbt.cli.main import cli; cli(prog_name='dbt')",
-        *arguments,
-        "--project-dir",
-        str(project_dir),
-        "--target",
-        SPARK_TARGET,
-        "--target-path",
-        str(folder / "target"),
-        "--log-path",
-        str(folder / "logs"),
-        "--no-use-colors",
-    ]
-    if (project_dir / "profiles.yml").is_file():
-        command += ["--profiles-dir", str(project_dir)]
-    parent = os.getpid()
-
-    def prepare() -> None:
-        _die_with_parent()
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    with (folder / output_name).open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=project_dir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            preexec_fn=prepare,  # this process runs no other thread at this point
-        )
-        with stopped_with_us(process):
-            assert process.stdout is not None
-            for line in process.stdout:
-                if show:
-                    sys.stdout.write(line)
-                output.write(line)
-            return process.wait()
+    """One dbt command on the spark target (dbt/runner.py's run_dbt_command)."""
+    return run_dbt_command(
+        project_dir, folder, SPARK_TARGET, arguments, output_name, show
+    )
 
 
 def _operation(
