@@ -11,7 +11,7 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
 .PHONY: help build report translations bench test lint dbt-test pytest docs clean \
-	superset superset-test spark-cluster-test
+	superset superset-test spark-test
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -100,12 +100,14 @@ pytest: $(VENV)/.synced-all  ## the Python tests (they build the warehouse in te
 	@$(BYTECODE)
 	$(RUN) pytest
 
-# Slower than the rest: a Spark master, worker and Thrift server on 127.0.0.1 with
-# two builds through them (tests/python/test_spark_cluster.py), and the in-process
-# publishing builds (tests/python/test_spark_publish.py). .ci/run runs it too.
-spark-cluster-test: $(VENV)/.synced-all  ## Spark publishing: in-process, and on a cluster started on this machine
+# Slower than the rest, so not part of `make test`: the in-process Spark build
+# compared with DuckDB's (tests/python/test_spark.py), the publishing builds
+# (test_spark_publish.py), and a Spark master, worker and Thrift server on
+# 127.0.0.1 with two builds through them (test_spark_cluster.py). .ci/run runs it.
+spark-test: $(VENV)/.synced-all  ## every build on Spark: in-process, publishing, and on a cluster started here
 	@$(BYTECODE)
-	$(RUN) pytest -m cluster -n 0 tests/python/test_spark_publish.py tests/python/test_spark_cluster.py
+	$(RUN) pytest -m spark -n 0 tests/python/test_spark.py tests/python/test_spark_publish.py \
+		tests/python/test_spark_cluster.py
 
 docs: $(VENV)/.synced  ## generate the dbt docs site into target/
 	$(RUN) dbt docs generate

@@ -34,6 +34,10 @@ from support.engine_marts import (
     read_spark_tables,
 )
 
+# A Spark build takes minutes of both cores: run by `make spark-test`, not by
+# `make test` (CI runs both).
+pytestmark = pytest.mark.spark
+
 # What `dbt build` runs and must pass: seeds, models, data and unit tests, hooks.
 CHECKED_RESOURCE_TYPES = ("seed", "model", "test", "unit_test", "operation")
 INSTALL_JAVA = (

@@ -9,7 +9,7 @@ negative count (a dbt data test fails) leaves everything that reader sees
 identical. The cluster is stopped at the end of the module.
 
 Slower than the rest (a cluster start and two builds on one worker core): marked
-`cluster`, which `make test` leaves out and `make spark-cluster-test` runs.
+`spark`, which `make test` leaves out and `make spark-test` runs.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from support.spark_cluster import HOST, Cluster, spark_cluster
 from test_spark import _skip_without_spark
 from test_spark_publish import write_negative_count
 
-pytestmark = pytest.mark.cluster
+pytestmark = pytest.mark.spark
 READER_SCHEMAS = ("raw", "staging", "marts")
 
 

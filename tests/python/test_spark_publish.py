@@ -27,9 +27,9 @@ from conftest import copy_project
 from support import spark_reader
 from test_spark import _skip_without_spark
 
-# Three Spark builds (minutes on two cores): run by `make spark-cluster-test`,
+# Three Spark builds (minutes on two cores): run by `make spark-test`,
 # not by `make test`, which builds on Spark once.
-pytestmark = pytest.mark.cluster
+pytestmark = pytest.mark.spark
 
 # A negative count, in the seed and in the source document it is checked against
 # (so that the pre-flight check lets it through and a dbt data test fails).
