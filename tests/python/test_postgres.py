@@ -193,14 +193,7 @@ def test_create_bi_role_resets_the_limits_the_bi_role_loosened(
         expected = with_dba_limit(warehouse, role_settings(admin, BI_ROLE))
     try:
         loosen_own_limits(warehouse)
-        result = run_dbt(
-            warehouse.project_dir,
-            warehouse.environment(),
-            "run-operation",
-            "create_bi_role",
-        )
-        output = result.stdout + result.stderr
-        assert result.returncode == 0, output[-4000:]
+        output = _create_bi_role(warehouse)
         assert f"{BI_ROLE}'s settings had been changed" in output, output[-4000:]
         for found in ("statement_timeout=0", "work_mem=1GB", f"database {DATABASE}"):
             assert found in output, (found, output[-4000:])
@@ -208,6 +201,17 @@ def test_create_bi_role_resets_the_limits_the_bi_role_loosened(
             assert role_settings(admin, BI_ROLE) == expected
     finally:
         without_dba_limit(warehouse)
+
+
+def _create_bi_role(warehouse: Warehouse) -> str:
+    """Run `dbt run-operation create_bi_role`, which must pass; what it printed."""
+    environment = warehouse.environment()
+    result = run_dbt(
+        warehouse.project_dir, environment, "run-operation", "create_bi_role"
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    return output
 
 
 def _may_connect(warehouse: Warehouse, database: str) -> bool:
@@ -237,14 +241,7 @@ def test_bi_role_may_connect_to_the_warehouse_database_only(
         admin.cursor().execute(f"create database {others} owner {CANARY_ROLE}")
     try:
         assert _may_connect(warehouse, own) and _may_connect(warehouse, others)
-        result = run_dbt(
-            warehouse.project_dir,
-            warehouse.environment(),
-            "run-operation",
-            "create_bi_role",
-        )
-        output = result.stdout + result.stderr
-        assert result.returncode == 0, output[-4000:]
+        output = _create_bi_role(warehouse)
         assert f"connect to {own}" in output, output[-4000:]
         assert f"revoke connect on database {others} from public" in output, output
         for database in ("postgres", "template1", own):
