@@ -10,7 +10,7 @@ UV_BOOTSTRAP_VERSION := 0.13.9
 UV := $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help build report translations bench test lint dbt-test pytest docs clean \
+.PHONY: help build report translations macros bench test lint dbt-test pytest docs clean \
 	superset superset-test spark-test
 
 help:  ## list the commands
@@ -68,6 +68,9 @@ translations: $(VENV)/.synced  ## after changing the report's words: add them to
 	$(RUN) pybabel update -i target/report_messages.pot -d $(REPORT_DIR)/locale -l nl \
 		--no-fuzzy-matching --ignore-obsolete --width 88
 	@echo "Now translate every empty msgstr in $(REPORT_DIR)/locale/nl/LC_MESSAGES/messages.po"
+
+macros: $(VENV)/.synced  ## after changing a rule in publish/identifiers.py or postgres_role.py: write macros/generated_rules.sql
+	$(RUN) python -m ook_uw_zaak.dbt.generated_macros
 
 bench: $(VENV)/.synced-all  ## benchmark the build (figures printed, nothing asserted)
 	@$(BYTECODE)

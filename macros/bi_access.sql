@@ -53,27 +53,22 @@
     {%- set database = validate_identifier(
         target.database, 'The database of the postgres target (PGDATABASE)') -%}
     {%- set seconds = bi_statement_timeout_seconds() -%}
-    {%- if role.startswith('pg_') -%}
+    {%- set rule = reader_role_rule() -%}
+    {%- if role.startswith(rule.reserved_prefix) -%}
         {{ exceptions.raise_compiler_error(
             role ~ ' is a name PostgreSQL keeps for its own roles; pick another'
             ~ " with --vars '{bi_role: name}'.") }}
     {%- endif -%}
     {%- set role_query -%}
-        select
-            rolsuper or rolcreatedb or rolcreaterole or rolreplication or rolbypassrls
-            or exists (
-                select 1 from pg_catalog.pg_auth_members as memberships
-                where memberships.member = roles.oid
-            ) as is_privileged
+        select {{ rule.more_than_reading }} as is_privileged
         from pg_catalog.pg_roles as roles
         where rolname = '{{ role }}'
     {%- endset -%}
     {%- set found = run_query(role_query).columns[0].values() -%}
     {%- if found and found[0] -%}
         {{ exceptions.raise_compiler_error(
-            'The role ' ~ role ~ ' exists and may do more than read (superuser,'
-            ~ ' create databases or roles, replication, bypass row security, or'
-            ~ ' member of another role): a BI role must not. Pick another name with --vars'
+            'The role ' ~ role ~ ' exists and may do more than read (' ~ rule.words
+            ~ '): a BI role must not. Pick another name with --vars'
             ~ " '{bi_role: name}', or have the DBA remove those rights.") }}
     {%- endif -%}
     {%- set public_query -%}

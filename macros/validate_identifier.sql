@@ -1,22 +1,15 @@
 {#- Every role, schema or database name that comes from a var, the environment or the
-    profile is checked here before it can reach SQL: PostgreSQL's unquoted-identifier
-    rule, the same rule as src/ook_uw_zaak/identifiers.py. A name that breaks it stops
-    dbt while it parses the project, before it connects to the server. -#}
-
-{% macro identifier_rule() -%}
-    {{ return(
-        "PostgreSQL's unquoted-identifier rule: a lowercase letter or underscore"
-        ~ " first, then only lowercase letters, digits and underscores, at most 63"
-        ~ " bytes") }}
-{%- endmacro %}
-
+    profile is checked here before it can reach SQL, by the rule of
+    src/ook_uw_zaak/publish/identifiers.py (macros/generated_rules.sql, written from
+    it). A name that breaks it stops dbt while it parses the project, before it
+    connects to the server. -#}
 
 {% macro is_identifier(name) -%}
-    {#- Whether `name` follows the rule. Only ASCII letters pass the pattern, so its
-        length in characters is its length in bytes. -#}
+    {#- Whether `name` follows the rule (its length in bytes, as PostgreSQL counts). -#}
+    {%- set rule = identifier_rule() -%}
     {{ return(name is string
-        and modules.re.fullmatch('[a-z_][a-z0-9_]*', name) is not none
-        and name | length <= 63) }}
+        and modules.re.fullmatch(rule.pattern, name) is not none
+        and name.encode('utf-8') | length <= rule.max_bytes) }}
 {%- endmacro %}
 
 
@@ -24,10 +17,10 @@
     {#- Returns `name` when it follows the rule; else stops dbt with a message that
         names `source` (the var or variable the name came from) and the rule. -#}
     {%- if not is_identifier(name) -%}
+        {%- set rule = identifier_rule() -%}
         {{ exceptions.raise_compiler_error(
-            source ~ ' is ' ~ (name | tojson) ~ ', which breaks '
-            ~ identifier_rule() ~ '. Nothing was run on the server; choose a'
-            ~ ' name such as bi_reader or ook_uw_zaak.') }}
+            source ~ ' is ' ~ (name | tojson) ~ ', which breaks ' ~ rule.words ~ '. '
+            ~ rule.advice) }}
     {%- endif -%}
     {{ return(name) }}
 {%- endmacro %}

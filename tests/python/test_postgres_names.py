@@ -14,16 +14,19 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
 
+from ook_uw_zaak.dbt.generated_macros import GENERATED_FILE, generated_text
 from ook_uw_zaak.publish.identifiers import (
     IDENTIFIER_RULE,
     IdentifierError,
     check_identifier,
     is_identifier,
 )
+from ook_uw_zaak.publish.postgres_role import MORE_THAN_READING
 from support.postgres_warehouse import (
     CANARY_ROLE,
     CANARY_SCHEMA,
@@ -33,6 +36,7 @@ from support.postgres_warehouse import (
     run_dbt,
 )
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 # What an attacker or a careless maintainer might pass as a name.
 HOSTILE = {
     "quote": 'y" superuser; drop schema canary cascade; create role "z',
@@ -74,6 +78,14 @@ def test_hostile_names_are_refused_naming_source_and_rule(name: object) -> None:
     assert "the option --bi-role" in str(error.value)
     assert IDENTIFIER_RULE in str(error.value)
     assert RULE_WORDS in IDENTIFIER_RULE
+
+
+def test_the_macros_apply_the_rules_of_python() -> None:
+    """dbt's macros read the identifier and reader-role rules from a file written
+    from Python's; it is as `make macros` writes it (else run make macros)."""
+    written = (REPO_ROOT / GENERATED_FILE).read_text(encoding="utf-8")
+    assert written == generated_text(), "run make macros"
+    assert IDENTIFIER_RULE in written and MORE_THAN_READING in written
 
 
 def _server_state(database: Database) -> tuple[list[str], dict[str, str]]:

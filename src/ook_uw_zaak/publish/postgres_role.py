@@ -36,20 +36,31 @@ def _execute(connection: Any, statement: Any, parameters: tuple[Any, ...] = ()) 
     return cursor
 
 
+# What a BI role may not be (create_bi_role refuses such a role, and every publish):
+# one home for Python and the macro (macros/generated_rules.sql).
+RESERVED_ROLE_PREFIX = "pg_"
+MORE_THAN_READING = (
+    "roles.rolsuper or roles.rolcreatedb or roles.rolcreaterole"
+    " or roles.rolreplication or roles.rolbypassrls or exists ("
+    "select 1 from pg_catalog.pg_auth_members as memberships"
+    " where memberships.member = roles.oid)"
+)
+MORE_THAN_READING_WORDS = (
+    "superuser, create databases or roles, replication, bypass row security, or "
+    "member of another role"
+)
+
+
 def check_reader_role(connection: Any, role: str) -> None:
     """Raise ReleaseError unless the BI role exists and may do no more than read."""
-    if role.startswith("pg_"):
+    if role.startswith(RESERVED_ROLE_PREFIX):
         raise ReleaseError(
             f"{role} is a name PostgreSQL keeps for its own roles; choose another BI "
             "role with --bi-role"
         )
-    row = _execute(
-        connection,
-        "select rolsuper or rolcreatedb or rolcreaterole or rolreplication"
-        " or rolbypassrls or exists (select 1 from pg_catalog.pg_auth_members as m"
-        " where m.member = r.oid) from pg_catalog.pg_roles as r where rolname = %s",
-        (role,),
-    ).fetchone()
+    # MORE_THAN_READING is a constant of this module; the role is a parameter.
+    query = f"select {MORE_THAN_READING} from pg_catalog.pg_roles as roles"
+    row = _execute(connection, query + " where rolname = %s", (role,)).fetchone()
     if row is None:
         raise ReleaseError(
             f"the BI role {role} does not exist in this database's server. Create it "
@@ -58,8 +69,7 @@ def check_reader_role(connection: Any, role: str) -> None:
         )
     if row[0]:
         raise ReleaseError(
-            f"the role {role} may do more than read (superuser, create databases or "
-            "roles, replication, bypass row security, or member of another role); a "
+            f"the role {role} may do more than read ({MORE_THAN_READING_WORDS}); a "
             "BI role must not. Have the DBA remove those rights, or choose another "
             "role with --bi-role"
         )
