@@ -11,7 +11,7 @@ from types import FrameType
 # subcommand -> (module that implements it, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "build": (
-        "ook_uw_zaak.publish.duckdb",
+        "ook_uw_zaak.publish.build",
         "build and test the warehouse in a scratch file, then publish it atomically",
     ),
     "rollback": (

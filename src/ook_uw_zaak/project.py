@@ -29,8 +29,10 @@ RELEASE_SCHEMAS = ("raw", "staging", "intermediate", "marts")
 MARTS_SCHEMA = "marts"
 # <schema>__previous holds the release before the current one (one step back).
 PREVIOUS_SUFFIX = "__previous"
-# A publishing build writes into <schema>__build_<stamp>_<pid> (scratch schemas).
+# A publishing build writes into scratch schemas <schema>__build_<...>.
 BUILD_SUFFIX_PREFIX = "build_"
+# Where the data tests store their failing rows (dbt_project.yml's data_tests).
+TEST_FAILURES_SCHEMA = "test_failures"
 # The dbt target of Spark (ook-uw-zaak build --target spark; see publish/spark.py).
 SPARK_TARGET = "spark"
 # The read-only role of BI tools, and the database, unless told otherwise.

@@ -27,7 +27,7 @@ def test_reading_the_offending_rows_is_bounded_in_time(
         )
     monkeypatch.setattr(outcome, "QUERY_SECONDS", 0.5)
     started = time.monotonic()
-    with outcome._Reader(database) as reader:
+    with outcome.DuckDBRows(database) as reader:
         rows, error = reader.rows('"main"."slow"')
     assert rows == [] and error is not None
     assert time.monotonic() - started < 30

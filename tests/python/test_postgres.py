@@ -380,7 +380,8 @@ def test_development_build_stays_out_of_the_readers_schemas(
     with closing(warehouse.admin()) as admin:
         assert everything(admin) == before
         assert schemas_like(admin, f"dbt\\_{user}\\_%") == [
-            f"dbt_{user}_{schema}" for schema in ("marts", "raw", "staging")
+            f"dbt_{user}_{schema}"
+            for schema in ("marts", "raw", "staging", "test_failures")
         ]
         assert relations_of(admin, f"dbt_{user}_marts") == ["dim_province"]
         cursor = admin.cursor()

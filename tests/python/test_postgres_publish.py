@@ -13,6 +13,7 @@ PostgreSQL is not installed.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import secrets
@@ -28,7 +29,9 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
+from ook_uw_zaak.dbt.runner import parse_cache, publishing_command
 from ook_uw_zaak.publish import postgres_sessions
+from ook_uw_zaak.publish.postgres import PostgreSQL
 from support.postgres_warehouse import (
     BI_ROLE,
     DATABASE,
@@ -183,7 +186,15 @@ def test_failed_build_leaves_readers_and_every_schema_unchanged(
     assert result.returncode == 1, output[-4000:]
     assert "The build failed" in output, output[-4000:]
     assert "What readers see is unchanged" in output
+    # The same failure report as on DuckDB: the offending rows dbt stored in the
+    # scratch schema, with their line in the seed file.
+    assert "offending rows" in output, output[-4000:]
+    assert "deeln=-536" in output, output[-4000:]
+    assert "seeds/answer/answer_info_sessions.csv, line" in output, output[-4000:]
+    assert "the offending rows are not shown" not in output, output[-4000:]
     assert _state(warehouse) == before
+    # dbt's parse cache of the postgres target is kept for the next build.
+    assert parse_cache(project, "postgres").is_file()
     with closing(warehouse.admin()) as admin:
         # The failed build's scratch schemas are kept to inspect; the bad value
         # is there, not in the release.
@@ -194,6 +205,26 @@ def test_failed_build_leaves_readers_and_every_schema_unchanged(
             f"select count(*) from {scratch[0]}.answer_info_sessions where deeln < 0"
         )
         assert cursor.fetchone() == (1,)
+
+
+def test_every_build_asks_dbt_for_the_same_project(tmp_path: Path) -> None:
+    """dbt's parse cache serves the next build only when the vars (and so the
+    scratch schemas' names) are those of the build before: two builds, a second
+    apart, ask the same of dbt, by the same command."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "dbt_project.yml").write_text("name: x\n", encoding="utf-8")
+    args = argparse.Namespace(
+        project_dir=project, bi_role=BI_ROLE, reader_grace=120, show_dbt_output=False
+    )
+    commands = []
+    for _ in range(2):
+        planned = PostgreSQL(project, args).plan(None)
+        commands.append(publishing_command(project, project / "out", planned.build))
+        time.sleep(1.1)
+    assert commands[0] == commands[1]
+    assert "release_schema_suffix" in " ".join(commands[0])
+    assert "--no-docs" in commands[0]
 
 
 def test_build_killed_while_dbt_runs_changes_nothing(

@@ -4,7 +4,9 @@ what to fix (both from the test's `config.meta`), and its offending rows with th
 line numbers in the seed CSV files.
 
 The offending rows are those dbt stored in the failed build's database (its tests
-store their failures on DuckDB builds: dbt_project.yml), read bounded: at most
+store their failures on DuckDB and PostgreSQL builds: dbt_project.yml), read
+through the engine's FailingRows (DuckDB's here, PostgreSQL's in
+publish/postgres.py) and bounded: at most
 MAX_ROWS_SHOWN rows, each query interrupted after QUERY_SECONDS, and seed files
 above MATCH_FILE_BYTES are not searched for line numbers; the summary always prints
 within seconds, even on a very large seed."""
@@ -72,9 +74,12 @@ class Outcome:
         return lines
 
 
-def read_outcome(project_dir: Path, target_dir: Path, database: Path) -> Outcome | None:
+def read_outcome(
+    project_dir: Path, target_dir: Path, failing_rows: FailingRows | None = None
+) -> Outcome | None:
     """The outcome of the dbt run whose artifacts are in `target_dir`, or None
-    when dbt stopped before it ran anything (no run_results.json)."""
+    when dbt stopped before it ran anything (no run_results.json). The offending
+    rows of failed tests are read through `failing_rows` (none without it)."""
     try:
         results = json.loads((target_dir / "run_results.json").read_text("utf-8"))
         manifest = json.loads((target_dir / "manifest.json").read_text("utf-8"))
@@ -84,7 +89,7 @@ def read_outcome(project_dir: Path, target_dir: Path, database: Path) -> Outcome
     seeds = {seed.name: seed for seed in find_seeds(project_dir)[0]}
     problems: list[str] = []
     passed = skipped = 0
-    with _Reader(database) as reader:
+    with failing_rows or FailingRows() as reader:
         for result in results["results"]:
             status = str(result.get("status"))
             if status in PASSED:
@@ -102,7 +107,7 @@ def _explain(
     node: dict[str, Any],
     nodes: dict[str, dict[str, Any]],
     seeds: dict[str, Any],
-    reader: _Reader,
+    reader: FailingRows,
 ) -> str:
     kind, name = node.get("resource_type", "step"), node.get("name", "?")
     source_file = node.get("original_file_path") or "dbt"
@@ -132,8 +137,8 @@ def _explain(
         compiled = str(node.get("compiled_path") or "")
         sql = "target/compiled/" + compiled.rpartition("/compiled/")[2]
         lines.append(
-            "  the offending rows are not shown (dbt stores them on DuckDB builds "
-            f"only); the test's SQL is in the build's folder, {sql}"
+            "  the offending rows are not shown (dbt stores them on DuckDB and "
+            f"PostgreSQL builds); the test's SQL is in the build's folder, {sql}"
         )
     elif error:
         lines.append(f"  the offending rows could not be read: {error}")
@@ -163,7 +168,7 @@ class _Words(dict[str, str]):
         guarded: dict[str, Any],
         nodes: dict[str, dict[str, Any]],
         seeds: dict[str, Any],
-        reader: _Reader,
+        reader: FailingRows,
     ) -> None:
         super().__init__({k: _text(v) for k, v in kwargs.items()})
         self.kwargs, self.nodes, self.seeds, self.reader = kwargs, nodes, seeds, reader
@@ -208,47 +213,69 @@ class _Words(dict[str, str]):
         return self._node(reference).get("relation_name")
 
 
-class _Reader:
-    """Reads the failed build's database, read-only, each query bounded in rows and
-    interrupted after QUERY_SECONDS."""
+class FailingRows:
+    """Reads the failed build's stored failing rows, each query bounded in rows and
+    interrupted after QUERY_SECONDS. This base reads none (an engine whose tests
+    store no failures); DuckDBRows and PostgreSQL's (publish/postgres.py) run the
+    queries with `_execute`."""
 
-    def __init__(self, database: Path) -> None:
-        self.database = database
-        self.connection: duckdb.DuckDBPyConnection | None = None
+    # The errors of a query that fails (the rows then cannot be shown).
+    errors: tuple[type[BaseException], ...] = (RuntimeError,)
 
-    def __enter__(self) -> _Reader:
+    def __enter__(self) -> FailingRows:
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self.connection is not None:
-            self.connection.close()
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection, if one was opened."""
+
+    def _execute(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows of a read-only query."""
+        raise RuntimeError("this build's database keeps no failing rows")
 
     def rows(self, relation: str) -> tuple[list[dict[str, Any]], str | None]:
         """The first rows of `relation` (quoted), or the reason they cannot be read."""
         query = f"select * from {relation} limit {MAX_ROWS_SHOWN}"
         try:
-            cursor = self._run(query)
-            columns = [d[0] for d in cursor.description or []]
-            return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()], None
-        except (duckdb.Error, RuntimeError) as error:
-            return [], str(error).splitlines()[0]
+            columns, found = self._execute(query)
+            return [dict(zip(columns, r, strict=True)) for r in found], None
+        except self.errors as error:
+            return [], str(error).strip().splitlines()[0]
 
     def values(self, relation: str, field: str) -> list[str] | None:
         if not re.fullmatch(r"\w+", field):
             return None
         query = f"select distinct {field} from {relation} order by 1 limit 30"
         try:
-            return [_show(row[0]) for row in self._run(query).fetchall()]
-        except (duckdb.Error, RuntimeError):
+            return [_show(row[0]) for row in self._execute(query)[1]]
+        except self.errors:
             return None
 
-    def _run(self, query: str) -> duckdb.DuckDBPyConnection:
+
+class DuckDBRows(FailingRows):
+    """The failing rows stored in a failed build's DuckDB file, opened read-only."""
+
+    errors = (duckdb.Error, RuntimeError)
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.connection: duckdb.DuckDBPyConnection | None = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+    def _execute(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         if self.connection is None:
             self.connection = duckdb.connect(str(self.database), read_only=True)
         timer = threading.Timer(QUERY_SECONDS, self.connection.interrupt)
         timer.start()
         try:
-            return self.connection.execute(query)
+            cursor = self.connection.execute(query)
+            columns = [d[0] for d in cursor.description or []]
+            return columns, cursor.fetchall()
         finally:
             timer.cancel()
 

@@ -1,14 +1,19 @@
-"""Run `dbt build` (seeds, models, data tests, unit tests) into a scratch DuckDB file,
-and, when it passed, write dbt's documentation page from the same run
-(dbt/session.py).
+"""Run dbt for a publishing build, on any target: `dbt build` (seeds, models, data
+tests, unit tests) into scratch space readers never see, and, when it passed, dbt's
+documentation page from the same parse (dbt/session.py); and the few further dbt
+commands an engine publishes with (`run-operation`).
+
+Every target gets the same: the progress read from dbt's JSON events
+(dbt/progress.py), what dbt printed kept with the build, and dbt's parse cache
+kept between builds (one per target).
 
 dbt runs in a subprocess, not in-process through dbtRunner, because:
 - dbt-duckdb keeps its DuckDB connection open in the process that ran dbt, so the
   scratch file could not be reopened cleanly to write the published copy; when the
   dbt process ends, DuckDB closes and checkpoints the file;
 - dbt's global state (flags, adapters, logging) stays out of our process;
-- the subprocess inherits the build lock, so a build killed while dbt still runs
-  keeps the next build waiting until that dbt process is gone
+- the subprocess dies with the build (Linux), stops when it stops, and inherits
+  the DuckDB build's lock, so that no dbt goes on writing after its build ended
   (see publish/workspace.py).
 """
 
@@ -16,12 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,7 @@ import yaml
 
 from ook_uw_zaak import files
 from ook_uw_zaak.dbt.progress import BuildProgress, event_text, parse_event
+from ook_uw_zaak.dbt.session import NO_DOCS
 from ook_uw_zaak.project import DUCKDB_PATH_VARIABLE, PUBLISH_FOLDER
 
 OUTPUT_FILE = "dbt-output.txt"
@@ -69,10 +77,16 @@ def duckdb_target(project_dir: Path) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def dbt_flags(project_dir: Path, output_dir: Path) -> list[str]:
-    """The flags every dbt command of the publishing build takes, to run with the
-    project folder as the working directory: dbt's artifacts go to output_dir/target
-    and its log to output_dir/logs.
+def dbt_flags(
+    project_dir: Path,
+    output_dir: Path,
+    target: str | None = None,
+    variables: dict[str, str] | None = None,
+) -> list[str]:
+    """The flags every dbt command of a publishing build takes, on any target, to
+    run with the project folder as the working directory: dbt's artifacts go to
+    output_dir/target and its log to output_dir/logs; `target` is the profile's
+    target (by default its one DuckDB target), `variables` the build's vars.
 
     The project and the folders inside it are named relative to the project folder:
     dbt's parse cache and manifest then name no path of this machine, so that the
@@ -93,9 +107,11 @@ def dbt_flags(project_dir: Path, output_dir: Path) -> list[str]:
     ]
     if (project_dir / "profiles.yml").is_file():
         flags += ["--profiles-dir", "."]
-    target = duckdb_target(project_dir)
+    target = target or duckdb_target(project_dir)
     if target:
         flags += ["--target", target]
+    if variables:
+        flags += ["--vars", json.dumps(variables, sort_keys=True)]
     return flags
 
 
@@ -110,65 +126,121 @@ def dbt_build_command(project_dir: Path, output_dir: Path) -> list[str]:
     ]
 
 
-def publishing_command(
-    project_dir: Path, output_dir: Path, skip_unit_tests: bool = False
-) -> list[str]:
+@dataclass(frozen=True)
+class Build:
+    """What one publishing build asks of dbt, on any target.
+
+    `database` is the scratch DuckDB file (DuckDB only; other engines build into
+    scratch schemas that `variables` name); `build_only` are flags of `dbt build`
+    alone (a selection); `docs` asks for the documentation page after a build that
+    passed; `lock_descriptor` is a lock the dbt process inherits (and so holds
+    while it runs)."""
+
+    target: str | None = None
+    database: Path | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    build_only: tuple[str, ...] = ()
+    docs: bool = True
+    lock_descriptor: int | None = None
+
+
+def parse_cache(project_dir: Path, target: str | None) -> Path:
+    """Where the publishing builds of `target` keep dbt's parse cache (one per
+    target: each target's profile is part of what the cache must match)."""
+    name = target or duckdb_target(project_dir)
+    if name is None or name == duckdb_target(project_dir):
+        return project_dir / PARSE_CACHE
+    return project_dir / PARSE_CACHE.with_name(f"publish_partial_parse.{name}.msgpack")
+
+
+def publishing_command(project_dir: Path, output_dir: Path, build: Build) -> list[str]:
     """The publishing build's dbt process: `dbt build`, then the documentation
-    page, from one parse (dbt/session.py); without the unit tests when they passed
-    before on the same SQL (dbt/unit_tests.py)."""
-    command = [
-        sys.executable,
-        "-m",
-        "ook_uw_zaak.dbt.session",
-        *dbt_flags(project_dir, output_dir),
-    ]
-    if skip_unit_tests:
-        command += ["--", "--exclude", "resource_type:unit_test"]
+    page when asked, from one parse (dbt/session.py)."""
+    command = [sys.executable, "-m", "ook_uw_zaak.dbt.session"]
+    if not build.docs:
+        command.append(NO_DOCS)
+    command += dbt_flags(project_dir, output_dir, build.target, build.variables)
+    if build.build_only:
+        command += ["--", *build.build_only]
     return command
 
 
 def run_dbt_build(
-    project_dir: Path,
-    build_folder: Path,
-    database: Path,
-    lock_descriptor: int,
-    show_output: bool,
-    skip_unit_tests: bool = False,
+    project_dir: Path, build_folder: Path, build: Build, show_output: bool
 ) -> int:
-    """Run `dbt build` into `database`; return dbt's exit code.
+    """Run the publishing `dbt build` on any target; return dbt's exit code.
 
     dbt's artifacts (run_results.json, manifest.json, and after a build that
     passed the documentation page, static_index.html) go to build_folder/target and
     its log to build_folder/logs; what dbt prints (its JSON events, in words) goes
     to build_folder/dbt-output.txt, and to the terminal as well when `show_output` is
-    set; otherwise the terminal shows how far the build is (dbt/progress.py).
+    set; otherwise the terminal shows how far the build is (dbt/progress.py). dbt
+    reads and updates the target's parse cache (parse_cache).
     """
-    command = publishing_command(project_dir, build_folder, skip_unit_tests)
-    cache = project_dir / PARSE_CACHE
+    command = publishing_command(project_dir, build_folder, build)
+    cache = parse_cache(project_dir, build.target)
     _copy_quietly(cache, build_folder / "target" / _DBT_PARSE_CACHE)
+    with contextlib.ExitStack() as stack:
+        environment = dict(os.environ)
+        if build.database is not None:
+            environment[DUCKDB_PATH_VARIABLE] = stack.enter_context(
+                database_through_link(project_dir, build.database)
+            )
+        exit_code = _run(
+            command,
+            project_dir,
+            environment,
+            build_folder / OUTPUT_FILE,
+            show_output,
+            build.lock_descriptor,
+        )
+    _copy_quietly(build_folder / "target" / _DBT_PARSE_CACHE, cache)
+    return exit_code
+
+
+def _run(
+    command: list[str],
+    project_dir: Path,
+    environment: dict[str, str],
+    output_file: Path,
+    show_output: bool,
+    lock_descriptor: int | None = None,
+    progress_shown: bool = True,
+) -> int:
+    """Run one dbt process that logs JSON events: what it prints, in words, goes to
+    `output_file` (and the terminal when `show_output`), otherwise the terminal
+    shows the progress (when `progress_shown`). dbt dies with us and stops when we
+    stop."""
+    parent = os.getpid()
+
+    def prepare() -> None:
+        _die_with_parent()
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
     output_writable = True
     exit_code: int | None = None
     try:
         with (
             contextlib.ExitStack() as stack,
-            database_through_link(project_dir, database) as dbt_database,
-            (build_folder / OUTPUT_FILE).open("w", encoding="utf-8") as output,
+            output_file.open("w", encoding="utf-8") as output,
             BuildProgress() as progress,
         ):
             process = subprocess.Popen(
                 command,
                 cwd=project_dir,
-                env={**os.environ, DUCKDB_PATH_VARIABLE: dbt_database},
+                env=environment,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                pass_fds=(lock_descriptor,),
+                pass_fds=() if lock_descriptor is None else (lock_descriptor,),
                 text=True,
+                preexec_fn=prepare,  # this process runs no other thread at this point
             )
             assert process.stdout is not None
             stack.enter_context(stopped_with_us(process))
             for line in process.stdout:
                 event = parse_event(line)
-                # What dbt printed, in words, for the user and dbt-output.txt.
+                # What dbt printed, in words, for the user and the output file.
                 text = event_text(event) + "\n" if event is not None else line
                 if output_writable:
                     # A full disk must not stop us reading dbt's output: dbt would
@@ -180,15 +252,14 @@ def run_dbt_build(
                         output_writable = False
                 if show_output:
                     sys.stdout.write(text)
-                elif event is not None:
+                elif event is not None and progress_shown:
                     progress.update(event)
             exit_code = process.wait()
     except OSError:
         if exit_code is None:
             raise
-        # Only closing dbt-output.txt failed (a full disk), after dbt had ended:
+        # Only closing the output file failed (a full disk), after dbt had ended:
         # what could not be written is lost; the exit code still tells.
-    _copy_quietly(build_folder / "target" / _DBT_PARSE_CACHE, cache)
     return exit_code
 
 
@@ -267,50 +338,24 @@ def run_dbt_command(
     target: str,
     arguments: list[str],
     output_name: str,
-    show: bool,
+    variables: dict[str, str] | None = None,
 ) -> int:
-    """One dbt command (`arguments`, e.g. build or run-operation) on `target`, as
-    the PostgreSQL and Spark builds run it: its artifacts in `folder`/target, its
-    log in `folder`/logs, what it prints in `folder`/`output_name` (and on the
-    terminal when `show`); dbt dies with us and stops when we stop. Returns dbt's
-    exit code."""
+    """One more dbt command on `target` (e.g. `run-operation`), with the
+    publishing build's flags: its artifacts in `folder`/target, its log in
+    `folder`/logs, what it prints, in words, in `folder`/`output_name`. Returns
+    dbt's exit code."""
     command = [
         sys.executable,
         "-c",
-        "from dbt.cli.main import cli; cli(prog_name='dbt')",
+        DBT_MAIN,
         *arguments,
-        "--project-dir",
-        str(project_dir),
-        "--target",
-        target,
-        "--target-path",
-        str(folder / "target"),
-        "--log-path",
-        str(folder / "logs"),
-        "--no-use-colors",
+        *dbt_flags(project_dir, folder, target, variables),
     ]
-    if (project_dir / "profiles.yml").is_file():
-        command += ["--profiles-dir", str(project_dir)]
-    parent = os.getpid()
-
-    def prepare() -> None:
-        _die_with_parent()
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    with (folder / output_name).open("w", encoding="utf-8") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=project_dir,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            preexec_fn=prepare,  # this process runs no other thread at this point
-        )
-        with stopped_with_us(process):
-            assert process.stdout is not None
-            for line in process.stdout:
-                if show:
-                    sys.stdout.write(line)
-                output.write(line)
-            return process.wait()
+    return _run(
+        command,
+        project_dir,
+        dict(os.environ),
+        folder / output_name,
+        show_output=False,
+        progress_shown=False,
+    )

@@ -1,22 +1,28 @@
-"""`ook-uw-zaak build --target postgres` and `ook-uw-zaak rollback --target postgres`:
-publish the warehouse into a PostgreSQL database only when every step passed.
+"""The PostgreSQL engine of the publishing pipeline (publish/pipeline.py), and
+`ook-uw-zaak rollback --target postgres`: publish the warehouse into a PostgreSQL
+database only when every step passed.
 
-1. validate every name that will reach SQL (PGDATABASE, --bi-role); check the seed
-   CSV files (seeds/checks.py); on a problem, stop before anything reaches the server;
-2. take the database's publishing lock (another build waits for it; the BI role
-   cannot take it: postgres_lock.py);
-3. `dbt build --target postgres` into scratch schemas <schema>__build_<stamp>_<pid>,
-   which no reader may use (macros/generate_schema_name.sql);
-4. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
-5. else check the scratch schemas hold every table and view of the build, reset
-   the BI role's settings where it changed them (postgres_role.py), grant it
-   SELECT on the new marts, and swap the release in, in one transaction
-   (postgres_schemas.py): current -> <schema>__previous, scratch -> current. BI
-   sessions that hold the marts (or the role's settings) past the grace are named
-   and ended (postgres_sessions.py).
+Before the pipeline's steps: every name that will reach SQL (PGDATABASE, --bi-role)
+is validated; the database's publishing lock is taken (another build waits for it;
+the BI role cannot take it: postgres_lock.py); scratch schemas left by an earlier
+build are dropped. Then:
+
+1. the seed files are checked (the pipeline);
+2. `dbt build --target postgres` runs into the scratch schemas <schema>__build_next,
+   which no reader may use (macros/generate_schema_name.sql); their names are the
+   same in every build, so that dbt's parse cache serves the next build; a failed
+   build's tables, and the offending rows its tests stored
+   (test_failures__build_next), stay there to inspect until the next build;
+3. the scratch schemas are checked to hold every table and view of the build;
+4. the BI role's settings are reset where it changed them (postgres_role.py), and
+   it is granted SELECT on the new marts;
+5. the release is swapped in, in one transaction (postgres_schemas.py): current ->
+   <schema>__previous, scratch -> current. BI sessions that hold the marts (or the
+   role's settings) past the grace are named and ended (postgres_sessions.py).
 
 Until that transaction commits, readers see the release they saw before, whatever
-happens to the build (a failed test, a lost connection, kill -9).
+happens to the build (a failed test, a lost connection, kill -9: dbt dies with the
+build).
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import argparse
 import contextlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +38,8 @@ from typing import Any
 
 import psycopg2
 
-from ook_uw_zaak.dbt.outcome import Outcome, read_outcome
-from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_command
+from ook_uw_zaak.dbt.outcome import QUERY_SECONDS, FailingRows, Outcome
+from ook_uw_zaak.dbt.runner import Build
 from ook_uw_zaak.project import (
     BUILD_SUFFIX_PREFIX,
     DEFAULT_BI_ROLE,
@@ -52,8 +57,17 @@ from ook_uw_zaak.publish import (
     workspace,
 )
 from ook_uw_zaak.publish.identifiers import IdentifierError, check_identifier
+from ook_uw_zaak.publish.pipeline import (
+    Engine,
+    Planned,
+    Steps,
+    Stop,
+    complain,
+    indented,
+    output_file,
+    say,
+)
 from ook_uw_zaak.publish.postgres_sessions import Readers, Session
-from ook_uw_zaak.seeds.checks import refuse_bad_seeds
 
 # How long a build or rollback waits for another one on the same database.
 LOCK_WAIT_SECONDS = 600.0
@@ -66,6 +80,10 @@ READER_GRACE_SECONDS = 120
 BUILDS_FOLDER = Path(PUBLISH_FOLDER) / "postgres"
 PUBLISHED_BUILDS_KEPT = 2
 UNCHANGED = "What readers see is unchanged."
+# The scratch schemas' suffix: the same in every build (one build at a time holds
+# the publishing lock), so that the build's vars, and with them dbt's parse
+# cache, are the same from one build to the next.
+SCRATCH_SUFFIX = f"{BUILD_SUFFIX_PREFIX}next"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,14 +112,6 @@ def _grace_seconds(text: str) -> int:
             f"{text!r} is not a whole number of seconds from 1 to 3600"
         )
     return int(text)
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def complain(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def connection_settings(environment: Mapping[str, str]) -> dict[str, str]:
@@ -170,122 +180,153 @@ def _report_ended(
         )
 
 
-def run(args: argparse.Namespace) -> int:
-    project_dir: Path = args.project_dir.resolve()
-    if not (project_dir / "dbt_project.yml").is_file():
-        complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
-        return 2
-    try:
-        settings, readers = _check_inputs(args)
-    except IdentifierError as error:
-        complain(str(error))
-        return 2
-    say("1/5 Checking the seed files...")
-    if refuse_bad_seeds(project_dir, f"Nothing was sent to the server. {UNCHANGED}"):
-        return 1
-    try:
-        with _publishing_connection(settings, readers.role) as (connection, held):
-            return _build_and_publish(project_dir, connection, held, readers, args)
-    except postgres_schemas.ReleaseError as error:
-        complain(f"\nNothing was published: {error}. {UNCHANGED}")
-        return 1
-    except psycopg2.Error as error:
-        complain(
-            f"\nThe PostgreSQL server refused or lost the connection: "
-            f"{str(error).strip()}\nNothing was published. {UNCHANGED}"
+def _say_indented(message: str) -> None:
+    say(indented(message))
+
+
+def _complain_indented(message: str) -> None:
+    complain(indented(message))
+
+
+class PostgresRows(FailingRows):
+    """The failing rows a failed build's tests stored in its scratch schema, read
+    on a read-only connection whose statements end after QUERY_SECONDS."""
+
+    errors = (psycopg2.Error,)
+
+    def __init__(self, settings: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.connection: Any = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+    def _execute(self, query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        if self.connection is None:
+            self.connection = psycopg2.connect(
+                **self.settings,
+                options=f"-c statement_timeout={int(QUERY_SECONDS * 1000)} "
+                "-c default_transaction_read_only=on",
+            )
+            self.connection.autocommit = True
+        with self.connection.cursor() as cursor:
+            cursor.execute(query)
+            columns = [d[0] for d in cursor.description or []]
+            return columns, cursor.fetchall()
+
+
+class PostgreSQL(Engine):
+    """Publishes into the schemas raw, staging, intermediate and marts of the
+    database of the PG* variables."""
+
+    publishing_steps = 3
+
+    def __init__(self, project_dir: Path, args: argparse.Namespace) -> None:
+        super().__init__(project_dir, args)
+        self.settings, self.readers = _check_inputs(args)
+        self.connection: Any = None
+        self.still_held: Callable[[], None] = lambda: None
+        self.release_id = ""
+
+    def unchanged(self) -> str:
+        return f"Nothing was published. {UNCHANGED}"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[int | None]:
+        try:
+            with _publishing_connection(self.settings, self.readers.role) as (
+                connection,
+                still_held,
+            ):
+                self.connection, self.still_held = connection, still_held
+                yield None
+        except postgres_schemas.ReleaseError as error:
+            raise Stop(f"\nNothing was published: {error}. {UNCHANGED}") from error
+        except psycopg2.Error as error:
+            raise Stop(
+                f"\nThe PostgreSQL server refused or lost the connection: "
+                f"{str(error).strip()}\nNothing was published. {UNCHANGED}"
+            ) from error
+
+    def prepare(self) -> bool:
+        stale = postgres_schemas.drop_scratch_schemas(self.connection)
+        if stale:
+            say(f"Dropped {len(stale)} scratch schema(s) left by an earlier build.")
+        return False
+
+    def plan(self, lock: int | None) -> Planned:
+        self.release_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        folder = (
+            self.project_dir / BUILDS_FOLDER / f"build-{self.release_id}-{os.getpid()}"
         )
-        return 1
-    except KeyboardInterrupt:
-        complain(f"Stopped. {UNCHANGED}")
-        return 130
-
-
-def _build_and_publish(
-    project_dir: Path,
-    connection: Any,
-    still_held: Callable[[], None],
-    readers: Readers,
-    args: argparse.Namespace,
-) -> int:
-    role = readers.role
-    stale = postgres_schemas.drop_scratch_schemas(connection)
-    if stale:
-        say(f"Dropped {len(stale)} scratch schema(s) left by an earlier build.")
-    now = datetime.now(UTC)
-    release_id = now.strftime("%Y%m%dT%H%M%SZ")
-    suffix = check_identifier(
-        f"{BUILD_SUFFIX_PREFIX}{now.strftime('%Y%m%dt%H%M%S')}_{os.getpid()}",
-        "The scratch schema suffix",
-    )
-    build_folder = project_dir / BUILDS_FOLDER / f"build-{suffix}"
-    build_folder.mkdir(parents=True)
-    say(
-        "2/5 Building and testing the warehouse with dbt in scratch schemas "
-        f"(*__{suffix}); this takes a little while..."
-    )
-    exit_code = _run_dbt(project_dir, build_folder, suffix, role, args.show_dbt_output)
-    outcome = read_outcome(
-        project_dir, build_folder / "target", build_folder / "no-such-file.duckdb"
-    )
-    if exit_code != 0 or outcome is None or not outcome.all_passed:
-        _report_failure(project_dir, build_folder, suffix, outcome)
-        return 1
-    say(f"    All {outcome.passed} steps passed.")
-
-    say("3/5 Checking that the scratch schemas hold everything the build made...")
-    missing = _missing_relations(connection, build_folder / "target" / "manifest.json")
-    if missing:
-        complain(
-            "\nThe build passed, but these tables or views are missing from its "
-            f"scratch schemas: {', '.join(missing)}. Nothing was published. "
-            f"{UNCHANGED}"
+        folder.mkdir(parents=True)
+        variables = {
+            "release_schema_suffix": SCRATCH_SUFFIX,
+            "bi_role": self.readers.role,
+        }
+        build = Build(target=POSTGRES_TARGET, variables=variables, docs=False)
+        where = (
+            f"in scratch schemas (*__{SCRATCH_SUFFIX}); this takes a little while..."
         )
-        return 1
-    scratch_marts = postgres_schemas.scratch(MARTS_SCHEMA, suffix)
-    say(
-        f"4/5 Checking {role}'s settings and letting it read the new marts (not "
-        "visible to it until the swap)..."
-    )
-    ended = postgres_role.restore_settings(
-        connection,
-        readers,
-        postgres_role.approved_settings(project_dir),
-        _indented(say),
-        _indented(complain),
-    )
-    _report_ended(_indented(say), ended, readers, "its settings in an open transaction")
-    postgres_schemas.grant_reading(connection, scratch_marts, role)
-    say("5/5 Publishing: swapping the new release in, in one transaction...")
-    label = f"ook_uw_zaak release {release_id} (scratch schemas *__{suffix})"
-    still_held()
-    ended = postgres_schemas.publish(connection, suffix, readers, label, _indented(say))
-    _report_ended(_indented(say), ended, readers, "the marts")
-    workspace.keep_published(build_folder, release_id, kept=PUBLISHED_BUILDS_KEPT)
-    say(
-        f"Published release {release_id}: {role} now reads it in schema "
-        f"{MARTS_SCHEMA}. Queries that were running finished on the previous "
-        f"release, which is kept in the *{PREVIOUS_SUFFIX} schemas; "
-        "`ook-uw-zaak rollback --target postgres` returns to it."
-    )
-    return 0
+        return Planned(folder, build, where)
 
+    def failing_rows(self, folder: Path) -> FailingRows:
+        return PostgresRows(self.settings)
 
-def _indented(write: Callable[[str], None]) -> Callable[[str], None]:
-    return lambda message: write(f"    {message}")
+    def keep_failed(self, folder: Path) -> str:
+        kept = workspace.keep_aside(folder)
+        return (
+            "The failed build's tables, and the offending rows its tests stored, "
+            f"are kept in the scratch schemas *__{SCRATCH_SUFFIX} until the next "
+            "build (readers cannot see them); what dbt printed: "
+            f"{output_file(kept, self.project_dir)}."
+        )
 
-
-def _run_dbt(
-    project_dir: Path, build_folder: Path, suffix: str, role: str, show: bool
-) -> int:
-    variables = json.dumps({"release_schema_suffix": suffix, "bi_role": role})
-    return run_dbt_command(
-        project_dir,
-        build_folder,
-        POSTGRES_TARGET,
-        ["build", "--vars", variables],
-        OUTPUT_FILE,
-        show,
-    )
+    def publish(self, folder: Path, outcome: Outcome, steps: Steps) -> int:
+        connection, readers, role = self.connection, self.readers, self.readers.role
+        steps.next(
+            "Checking that the scratch schemas hold everything the build made..."
+        )
+        missing = _missing_relations(connection, folder / "target" / "manifest.json")
+        if missing:
+            raise Stop(
+                "\nThe build passed, but these tables or views are missing from its "
+                f"scratch schemas: {', '.join(missing)}. Nothing was published. "
+                f"{UNCHANGED}"
+            )
+        postgres_schemas.drop_stored_test_failures(connection, SCRATCH_SUFFIX)
+        scratch_marts = postgres_schemas.scratch(MARTS_SCHEMA, SCRATCH_SUFFIX)
+        steps.next(
+            f"Checking {role}'s settings and letting it read the new marts (not "
+            "visible to it until the swap)..."
+        )
+        ended = postgres_role.restore_settings(
+            connection,
+            readers,
+            postgres_role.approved_settings(self.project_dir),
+            _say_indented,
+            _complain_indented,
+        )
+        _report_ended(
+            _say_indented, ended, readers, "its settings in an open transaction"
+        )
+        postgres_schemas.grant_reading(connection, scratch_marts, role)
+        steps.next("Publishing: swapping the new release in, in one transaction...")
+        label = f"ook_uw_zaak release {self.release_id}"
+        self.still_held()
+        ended = postgres_schemas.publish(
+            connection, SCRATCH_SUFFIX, readers, label, _say_indented
+        )
+        _report_ended(_say_indented, ended, readers, "the marts")
+        workspace.keep_published(folder, self.release_id, kept=PUBLISHED_BUILDS_KEPT)
+        say(
+            f"Published release {self.release_id}: {role} now reads it in schema "
+            f"{MARTS_SCHEMA}. Queries that were running finished on the previous "
+            f"release, which is kept in the *{PREVIOUS_SUFFIX} schemas; "
+            "`ook-uw-zaak rollback --target postgres` returns to it."
+        )
+        return 0
 
 
 def _missing_relations(connection: Any, manifest_file: Path) -> list[str]:
@@ -307,24 +348,6 @@ def _missing_relations(connection: Any, manifest_file: Path) -> list[str]:
         found = postgres_schemas.relations(connection, schema)
         missing += [f"{schema}.{name}" for name in sorted(names - found)]
     return missing
-
-
-def _report_failure(
-    project_dir: Path, build_folder: Path, suffix: str, outcome: Outcome | None
-) -> None:
-    if outcome is None or not outcome.problems:
-        complain("\nThe build did not complete. What dbt printed last:\n")
-        for line in output_tail(build_folder):
-            complain(f"  {line}")
-    else:
-        for line in outcome.describe():
-            complain(line)
-    kept = workspace.keep_aside(build_folder)
-    complain(
-        f"Nothing was published. {UNCHANGED} The failed build's tables are kept in "
-        f"the scratch schemas *__{suffix} until the next build (readers cannot see "
-        f"them); what dbt printed: {kept.relative_to(project_dir)}/{OUTPUT_FILE}."
-    )
 
 
 def run_rollback(args: argparse.Namespace) -> int:

@@ -4,9 +4,10 @@ that changes which release readers see.
     raw, staging, intermediate, marts     the release readers use (the BI role may
                                           use marts, and read its tables, only)
     <schema>__previous                    the release before it, for one step back
-    <schema>__build_<stamp>_<pid>         scratch schemas of a build; a failed build
-                                          leaves them to inspect, the next build
-                                          drops them
+    <schema>__build_next                  scratch schemas of a build (and
+    test_failures__build_next             the failing rows its tests stored); a
+                                          failed build leaves them to inspect, the
+                                          next build drops them
 
 One build or rollback at a time: each holds the publishing lock for as long as it
 runs (publish/postgres_lock.py). Every name that reaches SQL is validated (see
@@ -25,6 +26,7 @@ from ook_uw_zaak.project import (
     MARTS_SCHEMA,
     PREVIOUS_SUFFIX,
     RELEASE_SCHEMAS,
+    TEST_FAILURES_SCHEMA,
 )
 from ook_uw_zaak.publish import postgres_sessions
 from ook_uw_zaak.publish.identifiers import check_identifier
@@ -85,9 +87,8 @@ def release_label(connection: Any, schema: str = MARTS_SCHEMA) -> str | None:
 def drop_scratch_schemas(connection: Any) -> list[str]:
     """Drop the scratch schemas that earlier builds left (call with the lock held:
     then no other build is running)."""
-    pattern = (
-        "^(" + "|".join(RELEASE_SCHEMAS) + ")__" + BUILD_SUFFIX_PREFIX + "[a-z0-9_]+$"
-    )
+    schemas = (*RELEASE_SCHEMAS, TEST_FAILURES_SCHEMA)
+    pattern = "^(" + "|".join(schemas) + ")__" + BUILD_SUFFIX_PREFIX + "[a-z0-9_]+$"
     names = [
         name
         for (name,) in _execute(
@@ -105,6 +106,17 @@ def drop_scratch_schemas(connection: Any) -> list[str]:
             ),
         )
     return names
+
+
+def drop_stored_test_failures(connection: Any, suffix: str) -> None:
+    """Drop the schema of the failing rows a build's tests stored (empty tables
+    when every test passed): it is no part of the release."""
+    _execute(
+        connection,
+        sql.SQL("drop schema if exists {} cascade").format(
+            sql.Identifier(scratch(TEST_FAILURES_SCHEMA, suffix))
+        ),
+    )
 
 
 def grant_reading(connection: Any, schema: str, role: str) -> None:

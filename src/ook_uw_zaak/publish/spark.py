@@ -1,14 +1,18 @@
-"""`ook-uw-zaak build --target spark` and `ook-uw-zaak rollback --target spark`:
-publish the warehouse on Spark only when every step passed.
+"""The Spark engine of the publishing pipeline (publish/pipeline.py), and
+`ook-uw-zaak rollback --target spark`: publish the warehouse on Spark only when
+every step passed.
 
-1. check the seed CSV files (seeds/checks.py); on a problem, stop before Spark starts;
-2. `dbt build --target spark` into scratch schemas <schema>__build_<stamp>_<pid>
-   (macros/generate_schema_name.sql), which readers do not use;
-3. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
-4. else repoint the views that readers use (raw.x, staging.x, intermediate.x,
-   marts.x) to the new release's tables, one `create or replace view` each, and
-   drop the scratch schemas of every build but this release and the one before it
-   (macros/spark_release.sql, run by `dbt run-operation`).
+1. the seed files are checked (the pipeline), before Spark starts;
+2. `dbt build --target spark` runs into scratch schemas <schema>__build_<stamp>_<pid>
+   (macros/generate_schema_name.sql), which readers do not use: they become the
+   release, so each build has its own (and dbt parses the project in full: its
+   parse cache matches no build but its own);
+3. if any step failed: the pipeline says what; the scratch schemas are kept to
+   inspect;
+4. else the views that readers use (raw.x, staging.x, intermediate.x, marts.x) are
+   repointed to the new release's tables, one `create or replace view` each, and
+   the scratch schemas of every build but this release and the one before it are
+   dropped (macros/spark_release.sql, run by `dbt run-operation`).
 
 Until step 4, readers see the release they saw before, whatever happens to the
 build. Step 4 is atomic per view, not across views: for the few seconds it takes
@@ -21,21 +25,28 @@ import argparse
 import contextlib
 import json
 import os
-import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ook_uw_zaak.dbt.outcome import read_outcome
-from ook_uw_zaak.dbt.runner import OUTPUT_FILE, output_tail, run_dbt_command
-from ook_uw_zaak.project import (
-    BUILD_SUFFIX_PREFIX,
-    PUBLISH_FOLDER,
-    RELEASE_SCHEMAS,
-    SPARK_TARGET,
-)
+from ook_uw_zaak.dbt.outcome import Outcome
+from ook_uw_zaak.dbt.runner import Build, run_dbt_command
+from ook_uw_zaak.files import relative
+from ook_uw_zaak.project import PUBLISH_FOLDER, RELEASE_SCHEMAS, SPARK_TARGET
 from ook_uw_zaak.publish import workspace
-from ook_uw_zaak.publish.identifiers import IdentifierError, check_identifier
-from ook_uw_zaak.seeds.checks import refuse_bad_seeds
+from ook_uw_zaak.publish.identifiers import check_identifier
+from ook_uw_zaak.publish.pipeline import (
+    Engine,
+    Planned,
+    Steps,
+    Stop,
+    complain,
+    dbt_project,
+    indented,
+    output_file,
+    say,
+    scratch_suffix,
+)
 
 # dbt's artifacts and output of the published builds and of failed builds.
 BUILDS_FOLDER = Path(PUBLISH_FOLDER) / "spark"
@@ -50,49 +61,24 @@ UNCHANGED = "What readers see is unchanged."
 SPARK_METHOD_VARIABLE = "OOK_UW_ZAAK_SPARK_METHOD"
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def complain(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def run_dbt(
-    project_dir: Path, folder: Path, arguments: list[str], output_name: str, show: bool
-) -> int:
-    """One dbt command on the spark target (dbt/runner.py's run_dbt_command)."""
-    return run_dbt_command(
-        project_dir, folder, SPARK_TARGET, arguments, output_name, show
-    )
-
-
 def _operation(
     project_dir: Path, folder: Path, macro: str, arguments: dict[str, object]
 ) -> tuple[int, list[str]]:
     """`dbt run-operation macro`: its exit code and the lines its macro logged."""
-    code = run_dbt(
+    code = run_dbt_command(
         project_dir,
         folder,
+        SPARK_TARGET,
         ["run-operation", macro, "--args", json.dumps(arguments)],
         PUBLISH_OUTPUT_FILE,
-        show=False,
     )
     text = (folder / PUBLISH_OUTPUT_FILE).read_text("utf-8", errors="replace")
     said = [
-        line.split("  ", 1)[-1].strip()
+        line.strip()
         for line in text.splitlines()
-        if "Repointed " in line or "Dropped " in line
+        if line.startswith(("Repointed ", "Dropped "))
     ]
     return code, said
-
-
-def _project(args: argparse.Namespace) -> Path | None:
-    project_dir: Path = args.project_dir.resolve()
-    if not (project_dir / "dbt_project.yml").is_file():
-        complain(f"{project_dir} is not a dbt project (it has no dbt_project.yml).")
-        return None
-    return project_dir
 
 
 def _lock(project_dir: Path) -> contextlib.AbstractContextManager[int]:
@@ -107,104 +93,106 @@ def _lock(project_dir: Path) -> contextlib.AbstractContextManager[int]:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    project_dir = _project(args)
-    if project_dir is None:
-        return 2
-    say("1/3 Checking the seed files...")
-    if refuse_bad_seeds(project_dir, f"Spark was not started. {UNCHANGED}"):
-        return 1
-    now = datetime.now(UTC)
-    try:
-        suffix = check_identifier(
-            f"{BUILD_SUFFIX_PREFIX}{now.strftime('%Y%m%dt%H%M%S')}_{os.getpid()}",
-            "The scratch schema suffix",
-        )
-    except IdentifierError as error:
-        complain(str(error))
-        return 2
-    try:
-        with _lock(project_dir):
-            return _build_and_publish(project_dir, suffix, args.show_dbt_output)
-    except workspace.LockTimeoutError as holder:
-        complain(f"Another build ({holder}) kept running; nothing was built.")
-        return 1
-    except KeyboardInterrupt:
-        complain(
-            f"Stopped. Unless step 3/3 had begun, {UNCHANGED[0].lower()}"
-            f"{UNCHANGED[1:]} If it had, build again or roll back."
-        )
-        return 130
+class Spark(Engine):
+    """Publishes into the schemas raw, staging, intermediate and marts of the
+    profile's spark target, as views on the newest release's tables."""
 
+    publishing_steps = 1
 
-def _build_and_publish(project_dir: Path, suffix: str, show: bool) -> int:
-    folder = project_dir / BUILDS_FOLDER / f"build-{suffix}"
-    folder.mkdir(parents=True)
-    say(
-        "2/3 Building and testing the warehouse with dbt on Spark in scratch schemas "
-        f"(*__{suffix}); this takes a few minutes..."
-    )
-    build = ["build", "--vars", json.dumps({"release_schema_suffix": suffix})]
-    if os.environ.get(SPARK_METHOD_VARIABLE, "session") != "session":
-        # dbt's unit tests check the models' SQL on rows written into the tests,
-        # never the cluster's data: they run in-process (make test) and on DuckDB.
-        # Through a Thrift server, PyHive fails now and then on the empty view
-        # dbt-spark's unit-test step creates, failing a passing unit test.
+    def __init__(self, project_dir: Path, args: argparse.Namespace) -> None:
+        super().__init__(project_dir, args)
+        self.suffix = check_identifier(
+            scratch_suffix(datetime.now(UTC)), "The scratch schema suffix"
+        )
+
+    def unchanged(self) -> str:
+        return f"Nothing was published. {UNCHANGED}"
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[int | None]:
+        try:
+            with _lock(self.project_dir) as lock:
+                yield lock
+        except workspace.LockTimeoutError as holder:
+            raise Stop(
+                f"Another build ({holder}) kept running; nothing was built."
+            ) from holder
+        except KeyboardInterrupt:
+            raise Stop(
+                f"Stopped. Unless the last step had begun, {UNCHANGED[0].lower()}"
+                f"{UNCHANGED[1:]} If it had, build again or roll back.",
+                130,
+            ) from None
+
+    def plan(self, lock: int | None) -> Planned:
+        folder = self.project_dir / BUILDS_FOLDER / f"build-{self.suffix}"
+        folder.mkdir(parents=True)
+        notes, build_only = [], ()
+        if os.environ.get(SPARK_METHOD_VARIABLE, "session") != "session":
+            # dbt's unit tests check the models' SQL on rows written into the tests,
+            # never the cluster's data: they run in-process (make test) and on
+            # DuckDB. Through a Thrift server, PyHive fails now and then on the
+            # empty view dbt-spark's unit-test step creates, failing a passing test.
+            notes.append(
+                "The unit tests are left out on a Spark server (they test the SQL, "
+                "not the data; make test runs them on DuckDB and in-process Spark)."
+            )
+            build_only = ("--exclude", "resource_type:unit_test")
+        build = Build(
+            target=SPARK_TARGET,
+            variables={"release_schema_suffix": self.suffix},
+            build_only=build_only,
+            docs=False,
+            lock_descriptor=lock,
+        )
+        where = (
+            f"on Spark in scratch schemas (*__{self.suffix}); this takes a few "
+            "minutes..."
+        )
+        return Planned(folder, build, where, notes)
+
+    def keep_failed(self, folder: Path) -> str:
+        kept = workspace.keep_aside(folder)
+        return (
+            f"The failed build's tables are kept in the scratch schemas "
+            f"*__{self.suffix} until a build is published; what dbt printed: "
+            f"{output_file(kept, self.project_dir)}."
+        )
+
+    def publish(self, folder: Path, outcome: Outcome, steps: Steps) -> int:
+        steps.next("Publishing: pointing the readers' views at the new release...")
+        code, said = _operation(
+            self.project_dir,
+            folder,
+            "spark_publish_release",
+            {"suffix": self.suffix, "schemas": list(RELEASE_SCHEMAS)},
+        )
+        for line in said:
+            say(indented(line))
+        if code != 0:
+            kept = workspace.keep_aside(folder)
+            raise Stop(
+                "\nThe build passed, but repointing the readers' views failed; some "
+                "may show the new release, the others the one before. Build again, "
+                "or run `ook-uw-zaak rollback --target spark`. What dbt printed: "
+                f"{relative(kept, self.project_dir)}/{PUBLISH_OUTPUT_FILE}."
+            )
+        workspace.keep_published(folder, self.suffix, kept=PUBLISHED_BUILDS_KEPT)
         say(
-            "    The unit tests are left out on a Spark server (they test the SQL, "
-            "not the data; make test runs them on DuckDB and in-process Spark)."
+            f"Published release {self.suffix}: readers of marts, staging and raw now "
+            "read it. The previous release is kept; `ook-uw-zaak rollback --target "
+            "spark` returns to it."
         )
-        build += ["--exclude", "resource_type:unit_test"]
-    exit_code = run_dbt(project_dir, folder, build, OUTPUT_FILE, show)
-    outcome = read_outcome(project_dir, folder / "target", folder / "no-such-file")
-    if exit_code != 0 or outcome is None or not outcome.all_passed:
-        if outcome is None or not outcome.problems:
-            complain("\nThe build did not complete. What dbt printed last:\n")
-            for line in output_tail(folder):
-                complain(f"  {line}")
-        else:
-            for line in outcome.describe():
-                complain(line)
-        kept = workspace.keep_aside(folder)
-        complain(
-            f"Nothing was published. {UNCHANGED} The failed build's tables are kept "
-            f"in the scratch schemas *__{suffix} until a build is published; what "
-            f"dbt printed: {kept.relative_to(project_dir)}/{OUTPUT_FILE}."
-        )
-        return 1
-    say(f"    All {outcome.passed} steps passed.")
-    say("3/3 Publishing: pointing the readers' views at the new release...")
-    code, said = _operation(
-        project_dir,
-        folder,
-        "spark_publish_release",
-        {"suffix": suffix, "schemas": list(RELEASE_SCHEMAS)},
-    )
-    for line in said:
-        say(f"    {line}")
-    if code != 0:
-        kept = workspace.keep_aside(folder)
-        complain(
-            "\nThe build passed, but repointing the readers' views failed; some may "
-            "show the new release, the others the one before. Build again, or run "
-            "`ook-uw-zaak rollback --target spark`. What dbt printed: "
-            f"{kept.relative_to(project_dir)}/{PUBLISH_OUTPUT_FILE}."
-        )
-        return 1
-    workspace.keep_published(folder, suffix, kept=PUBLISHED_BUILDS_KEPT)
-    say(
-        f"Published release {suffix}: readers of marts, staging and raw now read it. "
-        "The previous release is kept; `ook-uw-zaak rollback --target spark` "
-        "returns to it."
-    )
-    return 0
+        return 0
 
 
 def run_rollback(args: argparse.Namespace) -> int:
     """`ook-uw-zaak rollback --target spark`: return to the previous release."""
-    project_dir = _project(args)
-    if project_dir is None:
-        return 2
+    try:
+        project_dir = dbt_project(args.project_dir)
+    except Stop as stop:
+        complain(str(stop))
+        return stop.code
     try:
         with _lock(project_dir):
             folder = project_dir / BUILDS_FOLDER / "rollback"
