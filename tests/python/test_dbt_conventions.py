@@ -11,14 +11,17 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from conftest import copy_project
 from ook_uw_zaak.dbt.keys import checked_column, key_columns
 
 Manifest = dict[str, Any]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # dbt-project-evaluator's default primary_key_test_macros: dbt's unique and
 # not_null tests, grouped by the column (or expression) they test.
@@ -144,3 +147,24 @@ def test_no_generic_test_of_the_project_shadows_one_of_dbt(manifest: Manifest) -
     assert {"test_unique", "test_not_null"} <= builtin
     assert "test_sums_to_published_total" in own
     assert not own & builtin, f"shadowing dbt's generic tests: {own & builtin}"
+
+
+def test_every_documented_macro_exists(manifest: Manifest) -> None:
+    """A macro's properties (macros/_macros.yml) outlive a macro that was removed
+    without a word but dbt's warning; documentation of nothing misleads."""
+    documented = {
+        entry["name"]: path.name
+        for folder in ("macros", "tests/generic")
+        for path in sorted((REPO_ROOT / folder).glob("*.yml"))
+        for entry in (yaml.safe_load(path.read_text("utf-8")) or {}).get("macros", [])
+    }
+    defined = {
+        macro["name"]
+        for macro in manifest["macros"].values()
+        if macro["package_name"] == "ook_uw_zaak"
+    }
+    assert "safe_divide" in documented
+    missing = sorted(
+        f"{name} ({where})" for name, where in documented.items() if name not in defined
+    )
+    assert not missing, f"documented macros that do not exist: {missing}"
