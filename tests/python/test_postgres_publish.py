@@ -193,7 +193,14 @@ def test_failed_build_leaves_readers_and_every_schema_unchanged(
     assert "seeds/answer/answer_info_sessions.csv, line" in output, output[-4000:]
     assert "the offending rows are not shown" not in output, output[-4000:]
     assert _state(warehouse) == before
-    # dbt's parse cache of the postgres target is kept for the next build.
+    # dbt started from the parse cache of the warehouse's earlier build (the
+    # project variant has it, as a project that published before does), and keeps
+    # it for the next build.
+    failed = list((project / ".publish" / "postgres").glob("failed-*"))
+    assert len(failed) == 1, failed
+    dbt_output = (failed[0] / "dbt-output.txt").read_text(encoding="utf-8")
+    assert "Running with dbt" in dbt_output
+    assert "Unable to do partial parsing" not in dbt_output, dbt_output[:2000]
     assert parse_cache(project, "postgres").is_file()
     with closing(warehouse.admin()) as admin:
         # The failed build's scratch schemas are kept to inspect; the bad value
