@@ -301,17 +301,36 @@ def test_every_released_column_has_a_label(marts: list[Mart]) -> None:
 
 def test_every_released_column_has_a_dutch_definition(marts: list[Mart]) -> None:
     """The read-me sheet and the data package define every column in Dutch too:
-    each released column carries a non-empty `meta.description_nl`."""
+    each released column has a doc block column__<name>__nl."""
     missing = [
         f"{mart.name}.{column.name}"
         for mart in marts
         for column in mart.columns
         if not (column.description_nl or "").strip()
     ]
-    assert not missing, f"no Dutch definition (meta.description_nl): {missing}"
+    assert not missing, f"no Dutch definition (column__<name>__nl): {missing}"
     assert len(marts) > 1
     # And every released mart, beside its English description, in its YAML.
     assert not [mart.name for mart in marts if not mart.description_nl]
+
+
+def test_a_column_without_a_dutch_block_is_refused_naming_the_fix(
+    dbt_target: Path, tmp_path: Path
+) -> None:
+    """One home per Dutch text: the block of the column's name. A released column
+    without one stops the release, saying which block to add where."""
+    manifest = json.loads((dbt_target / "manifest.json").read_text("utf-8"))
+    manifest["docs"] = {
+        key: block
+        for key, block in manifest["docs"].items()
+        if block["name"] != "column__participants__nl"
+    }
+    changed = tmp_path / "manifest.json"
+    changed.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ReleaseContentError) as error:
+        read_marts(changed)
+    assert ".participants has no Dutch description" in str(error.value)
+    assert "column__participants__nl to models/_columns_nl__docs.md" in str(error.value)
 
 
 def test_data_package_validates_and_matches_the_contracts(

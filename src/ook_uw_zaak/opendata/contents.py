@@ -1,7 +1,11 @@
 """What a release holds, read from dbt's manifest: the marts the exposure
 `open_data_release` depends on, each with its contract (columns, data types,
 descriptions), its primary key (from its unique and not_null tests) and its row
-order."""
+order.
+
+A column's Dutch description is the doc block column__<name>__nl
+(models/_columns_nl__docs.md), one per column name; a mart's is its
+meta.description_nl."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import Any
 from ook_uw_zaak.dbt.keys import primary_keys
 
 RELEASE_EXPOSURE = "open_data_release"
+_DUTCH_BLOCK = re.compile(r"column__(\w+)__nl")
 
 # dbt contract data types -> the Frictionless Table Schema field type.
 FIELD_TYPES = {
@@ -37,7 +42,7 @@ class Column:
     name: str
     data_type: str
     description: str
-    description_nl: str | None
+    description_nl: str
     required: bool
 
     @property
@@ -146,14 +151,27 @@ def read_marts(manifest_path: Path) -> list[Mart]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     exposure = _release_exposure(manifest, manifest_path)
     keys = primary_keys(manifest)
+    dutch = _dutch_column_descriptions(manifest)
     marts = []
     for unique_id in exposure["depends_on"]["nodes"]:
         node = manifest["nodes"][unique_id]
-        marts.append(_mart(node, keys.get(unique_id, ())))
+        marts.append(_mart(node, keys.get(unique_id, ()), dutch))
     return marts
 
 
-def _mart(node: dict[str, Any], primary_key: tuple[str, ...]) -> Mart:
+def _dutch_column_descriptions(manifest: dict[str, Any]) -> dict[str, str]:
+    """Column name -> its Dutch description, from the doc blocks column__<name>__nl."""
+    found = {}
+    for block in manifest.get("docs", {}).values():
+        match = _DUTCH_BLOCK.fullmatch(str(block.get("name", "")))
+        if match:
+            found[match.group(1)] = " ".join(str(block["block_contents"]).split())
+    return found
+
+
+def _mart(
+    node: dict[str, Any], primary_key: tuple[str, ...], dutch: dict[str, str]
+) -> Mart:
     name = node["name"]
     if not node.get("config", {}).get("contract", {}).get("enforced"):
         raise ReleaseContentError(
@@ -177,10 +195,7 @@ def _mart(node: dict[str, Any], primary_key: tuple[str, ...]) -> Mart:
                 name=_identifier(column["name"]),
                 data_type=data_type,
                 description=" ".join(column.get("description", "").split()),
-                description_nl=(
-                    column.get("config", {}).get("meta", {}).get("description_nl")
-                    or column.get("meta", {}).get("description_nl")
-                ),
+                description_nl=_dutch(dutch, name, column["name"]),
                 required=required,
             )
         )
@@ -195,6 +210,15 @@ def _mart(node: dict[str, Any], primary_key: tuple[str, ...]) -> Mart:
         primary_key=tuple(_identifier(column) for column in primary_key),
         order_by=order_by,
     )
+
+
+def _dutch(dutch: dict[str, str], mart: str, column: str) -> str:
+    if not dutch.get(column):
+        raise ReleaseContentError(
+            f"Column {mart}.{column} has no Dutch description: add the doc block "
+            f"column__{column}__nl to models/_columns_nl__docs.md."
+        )
+    return dutch[column]
 
 
 def _identifier(name: str) -> str:

@@ -94,9 +94,8 @@ def _resource(release_dir: Path, mart: Mart) -> dict[str, Any]:
             "title_nl": label(column.name).nl,
             "type": column.field_type,
             "description": column.description,
+            "description_nl": column.description_nl,
         }
-        if column.description_nl:
-            field["description_nl"] = column.description_nl
         if column.field_type == "boolean":
             field["trueValues"] = ["true"]
             field["falseValues"] = ["false"]

@@ -1,9 +1,10 @@
 """The words of the release in Dutch and English: titles, the caveats readers must
 know and the data licence.
 
-The descriptions of the marts and their columns, in English and in Dutch
-(`meta.description_nl`), come from dbt's manifest: the models' YAML is their one
-home.
+The descriptions of the marts and their columns, in English and in Dutch, come
+from dbt's manifest (opendata/contents.py): a mart's from its YAML (description,
+meta.description_nl), a column's from the doc blocks of its name
+(models/_columns__docs.md, models/_columns_nl__docs.md) or its YAML.
 """
 
 from __future__ import annotations

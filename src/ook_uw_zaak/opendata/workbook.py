@@ -283,5 +283,5 @@ def _write_readme(
             words = label(column.name)
             readme.line(
                 f"{words.nl}\n({column.name}; {dutch_type} / {english_type})",
-                f"{column.description_nl or ''}\n{column.description}".strip(),
+                f"{column.description_nl}\n{column.description}",
             )
