@@ -142,8 +142,10 @@ superset: $(VENV)/.synced $(SUPERSET_VENV)/.installed  ## serve the warehouse in
 	SUPERSET_PORT=$(SUPERSET_PORT) OOK_UW_ZAAK_DATABASE_URI="$$uri" \
 	exec $(SUPERSET_VENV)/bin/python superset/serve.py
 
-# Too slow for `make test` (it installs Superset and starts it twice): CI runs it after.
-superset-test: $(VENV)/.synced-all  ## make superset in a project copy, checked through its API and in headless Chromium
+# Too slow for `make test` (in two project copies, one on DuckDB and one on a
+# PostgreSQL server it starts, it installs Superset and runs it five times, about
+# five minutes): CI runs it after.
+superset-test: $(VENV)/.synced-all  ## make superset (DuckDB, PostgreSQL) in project copies, checked through its API and in headless Chromium
 	$(RUN) pytest -n 0 -p no:cacheprovider -s tests/superset
 
 clean:  ## remove the environment, build output and the development file
