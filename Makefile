@@ -129,19 +129,26 @@ $(SUPERSET_VENV)/.installed: superset/requirements.txt | $(VENV)/.synced
 		superset/requirements.txt
 	@touch $@
 
-# The DuckDB file through the hardened URI of ook_uw_zaak.connect.sqlalchemy_uri().
-superset: $(VENV)/.synced $(SUPERSET_VENV)/.installed  ## serve the warehouse in Apache Superset on 127.0.0.1:8088 (SUPERSET_PORT)
-	@[ "$(TARGET)" = duckdb ] || { echo "make superset registers the DuckDB file only:" \
-		"connect Superset to PostgreSQL as bi_reader by hand (docs/postgresql.md)"; exit 2; }
-	@[ -e ook_uw_zaak.duckdb ] || { echo "No ook_uw_zaak.duckdb here: run make build first"; exit 1; }
-	@uri=$$($(RUN) python -c 'from ook_uw_zaak.connect import sqlalchemy_uri; \
-		from ook_uw_zaak.project import PUBLISHED_FILE_NAME as name; print(sqlalchemy_uri(name))') && \
+# TARGET=duckdb: the DuckDB file through the hardened URI of
+# ook_uw_zaak.connect.sqlalchemy_uri(). TARGET=postgres: the marts of the PG*
+# variables' database as the BI role (ook_uw_zaak.publish.postgres_bi), its password
+# from BI_READER_PASSWORD or ~/.pgpass (docs/querying.md).
+superset: $(VENV)/.synced $(SUPERSET_VENV)/.installed  ## serve the warehouse in Apache Superset on 127.0.0.1:8088 (SUPERSET_PORT; TARGET=duckdb or postgres)
+	@case "$(TARGET)" in \
+	duckdb) [ -e ook_uw_zaak.duckdb ] || { echo "No ook_uw_zaak.duckdb here: run make build first"; exit 1; }; \
+		uri=$$($(RUN) python -c 'from ook_uw_zaak.connect import sqlalchemy_uri; \
+			from ook_uw_zaak.project import PUBLISHED_FILE_NAME as name; print(sqlalchemy_uri(name))');; \
+	postgres) uri=$$($(RUN) python -m ook_uw_zaak.publish.postgres_bi);; \
+	*) echo "make superset serves TARGET=duckdb or TARGET=postgres"; exit 2;; \
+	esac && \
 	SUPERSET_HOME=$(SUPERSET_HOME) SUPERSET_CONFIG_PATH=$(CURDIR)/superset/superset_config.py \
 	SUPERSET_PORT=$(SUPERSET_PORT) OOK_UW_ZAAK_DATABASE_URI="$$uri" \
 	exec $(SUPERSET_VENV)/bin/python superset/serve.py
 
-# Too slow for `make test` (it installs Superset and starts it twice): CI runs it after.
-superset-test: $(VENV)/.synced-all  ## make superset in a project copy, checked through its API and in headless Chromium
+# Too slow for `make test` (in two project copies, one on DuckDB and one on a
+# PostgreSQL server it starts, it installs Superset and runs it five times, about
+# five minutes): CI runs it after.
+superset-test: $(VENV)/.synced-all  ## make superset (DuckDB, PostgreSQL) in project copies, checked through its API and in headless Chromium
 	$(RUN) pytest -n 0 -p no:cacheprovider -s tests/superset
 
 clean:  ## remove the environment, build output and the development file
