@@ -1,8 +1,13 @@
-"""Names and settings the whole package shares, in one place."""
+"""Names and settings the whole package shares, in one place; and the one reader
+of the project's dbt_project.yml."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 # The published warehouse, at the project's root.
 PUBLISHED_FILE_NAME = "ook_uw_zaak.duckdb"
@@ -44,3 +49,33 @@ PUBLISHING_LOCK_SCHEMA = "ook_uw_zaak_publishing"
 PUBLISHING_LOCK_TABLE = "publishing_lock"
 # The BI role's statement timeout, in dbt_project.yml's vars (macros/bi_access.sql).
 BI_STATEMENT_TIMEOUT_VAR = "bi_statement_timeout_seconds"
+
+
+class ProjectFileError(ValueError):
+    """dbt_project.yml cannot be read; the message names the file and why."""
+
+
+def dbt_project(project_dir: Path) -> dict[str, Any]:
+    """The project's dbt_project.yml, parsed (once for each content it has: the
+    build asks often). Do not change what it returns. Raises ProjectFileError."""
+    path = project_dir / "dbt_project.yml"
+    try:
+        return _parsed(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, TypeError) as error:
+        raise ProjectFileError(f"{path.name} cannot be read: {error}") from error
+
+
+def project_vars(project_dir: Path) -> dict[str, Any]:
+    """The vars of dbt_project.yml (an empty dict when it has none)."""
+    found = dbt_project(project_dir).get("vars") or {}
+    if not isinstance(found, dict):
+        raise ProjectFileError("dbt_project.yml: vars must be a mapping")
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(text: str) -> dict[str, Any]:
+    content = yaml.safe_load(text)
+    if not isinstance(content, dict):
+        raise TypeError("it holds no mapping of settings")
+    return content

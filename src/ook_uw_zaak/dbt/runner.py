@@ -37,7 +37,12 @@ import yaml
 from ook_uw_zaak import files
 from ook_uw_zaak.dbt.progress import BuildProgress, event_text, parse_event
 from ook_uw_zaak.dbt.session import NO_DOCS
-from ook_uw_zaak.project import DUCKDB_PATH_VARIABLE, PUBLISH_FOLDER
+from ook_uw_zaak.project import (
+    DUCKDB_PATH_VARIABLE,
+    PUBLISH_FOLDER,
+    ProjectFileError,
+    dbt_project,
+)
 
 OUTPUT_FILE = "dbt-output.txt"
 
@@ -63,11 +68,11 @@ DBT_STOP_SECONDS = 10.0
 def duckdb_target(project_dir: Path) -> str | None:
     """The name of the profile's DuckDB target, when profiles.yml has exactly one."""
     try:
-        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
+        name = dbt_project(project_dir).get("profile")
         profiles = yaml.safe_load((project_dir / "profiles.yml").read_text("utf-8"))
-    except (OSError, yaml.YAMLError):
+    except (ProjectFileError, OSError, yaml.YAMLError):
         return None
-    profile: dict[str, Any] = (profiles or {}).get((project or {}).get("profile"), {})
+    profile: dict[str, Any] = (profiles or {}).get(name, {})
     outputs = profile.get("outputs") or {}
     names = [
         n

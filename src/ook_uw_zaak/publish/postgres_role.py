@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2.errors
-import yaml
 from psycopg2 import sql
 
-from ook_uw_zaak.project import BI_STATEMENT_TIMEOUT_VAR
+from ook_uw_zaak.project import BI_STATEMENT_TIMEOUT_VAR, ProjectFileError, project_vars
 from ook_uw_zaak.publish import postgres_sessions
 from ook_uw_zaak.publish.postgres_schemas import ReleaseError
 from ook_uw_zaak.publish.postgres_sessions import Readers, Session
@@ -79,8 +78,10 @@ def approved_settings(project_dir: Path) -> dict[str, str]:
     """The role's session defaults, as create_bi_role sets them: its statement
     timeout, from dbt_project.yml (vars). The build has checked the value by the
     time this is called (macros/bi_access.sql, at parse time)."""
-    project = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
-    seconds = (project.get("vars") or {}).get(BI_STATEMENT_TIMEOUT_VAR)
+    try:
+        seconds = project_vars(project_dir).get(BI_STATEMENT_TIMEOUT_VAR)
+    except ProjectFileError as error:
+        raise ReleaseError(str(error)) from error
     if not isinstance(seconds, int) or isinstance(seconds, bool):
         raise ReleaseError(
             f"dbt_project.yml gives no whole number of seconds as vars: "

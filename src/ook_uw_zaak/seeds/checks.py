@@ -20,8 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
-
+from ook_uw_zaak.project import ProjectFileError, project_vars
 from ook_uw_zaak.seeds.coverage import check_coverage
 from ook_uw_zaak.seeds.reader import (
     UTF8_BOM,
@@ -87,9 +86,8 @@ def refuse_bad_seeds(project_dir: Path, unchanged: str) -> bool:
 def max_seed_bytes(project_dir: Path) -> int:
     """The size limit of a seed file: the var max_seed_bytes, or 4 MB."""
     try:
-        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
-        return int((project.get("vars") or {}).get(MAX_SEED_BYTES_VAR, MAX_SEED_BYTES))
-    except (OSError, yaml.YAMLError, AttributeError, TypeError, ValueError):
+        return int(project_vars(project_dir).get(MAX_SEED_BYTES_VAR, MAX_SEED_BYTES))
+    except (ProjectFileError, TypeError, ValueError):
         return MAX_SEED_BYTES
 
 

@@ -20,8 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ook_uw_zaak.project import ProjectFileError, project_vars
 from ook_uw_zaak.seeds.reader import SeedFile, read, visible
 
 COVERAGE_VAR = "answer_coverage"
@@ -50,12 +49,11 @@ def declared_coverage(project_dir: Path) -> Coverage:
     """The coverage declared in dbt_project.yml (vars: answer_coverage)."""
     where = f"dbt_project.yml (vars: {COVERAGE_VAR})"
     try:
-        project = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
-        declared: dict[str, Any] = (project.get("vars") or {})[COVERAGE_VAR]
+        declared: dict[str, Any] = project_vars(project_dir)[COVERAGE_VAR]
         years = tuple(int(y) for y in declared["info_session_years"])
         first_day = date.fromisoformat(str(declared["online_activity_first_day"]))
         last_day = date.fromisoformat(str(declared["online_activity_last_day"]))
-    except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
+    except (ProjectFileError, AttributeError, TypeError) as error:
         raise CoverageDeclarationError(f"{where} cannot be read: {error}") from error
     except (KeyError, ValueError) as error:
         raise CoverageDeclarationError(

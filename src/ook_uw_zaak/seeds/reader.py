@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ook_uw_zaak.files import relative
+from ook_uw_zaak.project import ProjectFileError, dbt_project
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -49,11 +50,11 @@ class CsvDecodeError(ValueError):
 
 def seed_paths(project_dir: Path) -> list[Path]:
     """The seed folders that dbt_project.yml names (dbt's default: seeds)."""
-    project_file = project_dir / "dbt_project.yml"
-    config: dict[str, Any] = {}
-    if project_file.is_file():
-        config = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
-    return [project_dir / p for p in config.get("seed-paths", ["seeds"])]
+    try:
+        paths = dbt_project(project_dir).get("seed-paths", ["seeds"])
+    except ProjectFileError:
+        paths = ["seeds"]  # dbt says what is wrong with the file, in its own words
+    return [project_dir / p for p in paths]
 
 
 def _declared_seeds(yaml_file: Path) -> list[dict[str, Any]]:

@@ -32,9 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ook_uw_zaak.files import relative
+from ook_uw_zaak.project import ProjectFileError, project_vars
 from ook_uw_zaak.seeds.reader import SeedFile, read
 from ook_uw_zaak.seeds.source_document import (
     Answer,
@@ -143,9 +142,8 @@ def _answers(project_dir: Path) -> list[dict[int, Answer]]:
     """The answers of every source document, in the order the var lists them."""
     where = f"dbt_project.yml (vars: {DOCUMENTS_VAR})"
     try:
-        config = yaml.safe_load((project_dir / "dbt_project.yml").read_text("utf-8"))
-        patterns: Any = (config.get("vars") or {})[DOCUMENTS_VAR]
-    except (OSError, yaml.YAMLError, AttributeError, TypeError, KeyError) as error:
+        patterns: Any = project_vars(project_dir)[DOCUMENTS_VAR]
+    except (ProjectFileError, KeyError) as error:
         raise SourceDocumentError(
             f"{where} must list the documents the answer's seeds are transcribed "
             f"from (paths in the project, such as docs/source/*.txt); {error}"
