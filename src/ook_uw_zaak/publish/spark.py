@@ -6,7 +6,7 @@ publish the warehouse on Spark only when every step passed.
    (macros/generate_schema_name.sql), which readers do not use;
 3. if any step failed: say what, keep the scratch schemas to inspect, exit 1;
 4. else repoint the views that readers use (raw.x, staging.x, intermediate.x,
-   marts.x) to the new release's tables, one `create or replace view` each, and
+   marts.x) to the new release's tables, one `alter view ... as` each, and
    drop the scratch schemas of every build but this release and the one before it
    (macros/spark_release.sql, run by `dbt run-operation`).
 
