@@ -106,7 +106,8 @@ pytest: $(VENV)/.synced-all  ## the Python tests (they build the warehouse in te
 # Slower than the rest, so not part of `make test`: the in-process Spark build
 # compared with DuckDB's (tests/python/test_spark.py), the publishing builds
 # (test_spark_publish.py), and a Spark master, worker and Thrift server on
-# 127.0.0.1 with two builds through them (test_spark_cluster.py). .ci/run runs it.
+# 127.0.0.1 with three builds through them, one under readers, and a publication
+# killed half-way (test_spark_cluster.py). .ci/run runs it.
 spark-test: $(VENV)/.synced-all  ## every build on Spark: in-process, publishing, and on a cluster started here
 	@$(BYTECODE)
 	$(RUN) pytest -m spark -n 0 tests/python/test_spark.py tests/python/test_spark_publish.py \

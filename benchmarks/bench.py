@@ -1,5 +1,5 @@
 """`make bench` (`python -m benchmarks.bench`): what the build costs, measured on
-this machine and printed; nothing is asserted. Three comparisons:
+this machine and printed; nothing is asserted. Four comparisons:
 
 1. the publishing build (`make build`) against dbt's own floor: a dbt-duckdb
    project of one `select 1` model, built the same way (the median of --runs runs,
@@ -8,7 +8,10 @@ this machine and printed; nothing is asserted. Three comparisons:
    against the engine's floor: the same SQL, taken from the build's target
    folder, run directly in DuckDB (engine_floor.py); measured once;
 3. the publishing build as the inputs grow: synthetic seeds at 1 and 1,000 times
-   the published rows (synthetic.py); measured once.
+   the published rows (synthetic.py); measured once;
+4. where Java is installed, the publishing build on Spark, in-process and through
+   the Thrift server of a cluster started for it, beside DuckDB's `dbt build`
+   (spark_bench.py); measured once.
 
 Every build runs in a temporary copy of the project, never in the project itself;
 the copies are removed at the end. Each run of the publishing build starts in a
@@ -36,7 +39,14 @@ from pathlib import Path
 
 from benchmarks import engine_floor, synthetic
 from benchmarks.measure import Measurement, Spread, run_measured
-from benchmarks.spark_bench import measure_spark_build, spark_lines, spark_unavailable
+from benchmarks.spark_bench import (
+    SparkPublish,
+    ThriftRun,
+    measure_spark_publish,
+    measure_thrift_publish,
+    spark_lines,
+    spark_unavailable,
+)
 from ook_uw_zaak.dbt.runner import dbt_build_command, duckdb_target
 from ook_uw_zaak.project import DUCKDB_PATH_VARIABLE, PUBLISHED_FILE_NAME
 from ook_uw_zaak.publish.releases import current_release
@@ -81,8 +91,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-spark",
         action="store_true",
-        help="leave out the Spark build (measured once, in the first run; "
-        "--quick leaves it out too)",
+        help="leave out the Spark builds (in-process and through a Thrift server, "
+        "measured once, in the first run; --quick leaves them out too)",
     )
     parser.add_argument(
         "--quick",
@@ -555,15 +565,17 @@ def benchmark(
     spark: bool = True,
 ) -> list[str]:
     """Run every measurement `runs` times and return the report's lines. The Spark
-    build takes minutes: it runs once, in the first run, beside that run's DuckDB
-    `dbt build`."""
+    builds take minutes: they run once, in the first run, beside that run's DuckDB
+    `dbt build`: in-process, then through the Thrift server of a cluster started
+    for it."""
     threads = profile_threads(project_dir)
     floor_runs: list[FloorRun] = []
     nodes_runs: list[NodesRun] = []
     spark_missing = (
         spark_unavailable() if spark else "left out (--no-spark, or --quick)"
     )
-    spark_build: Measurement | None = None
+    spark_publish: SparkPublish | None = None
+    thrift: ThriftRun | None = None
     sizes = {factor: SizeRuns(factor=factor) for factor in factors}
     for run in range(1, runs + 1):
         here = work / f"run-{run}"
@@ -592,11 +604,23 @@ def benchmark(
         else:
             nodes_runs.append(measure_nodes(copy, here / "nodes"))
         if spark_missing is None:
-            say(f"Run {run} of {runs}: the same dbt build on Spark (minutes)...")
-            spark_build = _checked(
-                measure_spark_build(copy, here / "spark", clean_environment()),
-                "dbt build --target spark",
+            say(f"Run {run} of {runs}: the publishing build on Spark (minutes)...")
+            spark_publish = measure_spark_publish(
+                copy, here / "spark", clean_environment()
             )
+            _checked(spark_publish.build, "ook-uw-zaak build --target spark")
+            say(
+                f"Run {run} of {runs}: the same through a Thrift server on a Spark "
+                "cluster started here (minutes)..."
+            )
+            thrift = measure_thrift_publish(copy, here / "thrift", clean_environment())
+            if thrift.publish is None:
+                say(f"  The Thrift server was left out: {thrift.why_not}")
+            else:
+                _checked(
+                    thrift.publish.build,
+                    "ook-uw-zaak build --target spark through a Thrift server",
+                )
 
         for factor in factors:
             if factor == 1:
@@ -614,7 +638,10 @@ def benchmark(
         runs, floor_runs, nodes_runs, [sizes[f] for f in factors], threads
     )
     return lines + spark_lines(
-        nodes_runs[0].dbt, spark_build, spark_missing or "the build did not run"
+        nodes_runs[0].dbt,
+        spark_publish,
+        thrift,
+        spark_missing or "the build did not run",
     )
 
 

@@ -5,8 +5,11 @@
     (raw, staging, intermediate, marts). Readers use raw, staging, intermediate and
     marts, which hold only views: `<schema>.x` is `select * from
     <schema>__build_<id>.x`. Spark has no transaction over several tables, so a
-    release is made visible by repointing these views one by one (each
-    `create or replace view` is atomic on its own). The marts schema's properties
+    release is made visible by repointing these views one by one, each with
+    `alter view ... as`: one change of the view in the metastore, so a reader finds
+    the view on one release or the other. Not `create or replace view`: on a view
+    that exists, Spark drops it and then creates it (CreateViewCommand), and a
+    reader in between finds no view at all. The marts schema's properties
     name the release readers see (ook_uw_zaak_release) and the one before it
     (ook_uw_zaak_previous), which a rollback returns to; the scratch schemas of any
     other build are dropped when a release is published. -#}
@@ -103,8 +106,11 @@
                     spark`) in a reader's schema: it gives way to a view. -#}
                 {%- do spark_release_run('drop table ' ~ plan.schema ~ '.' ~ name) -%}
             {%- endif -%}
+            {#- A view that exists is altered in place (never missing); a new
+                one is created. -#}
             {%- do spark_release_run(
-                'create or replace view ' ~ plan.schema ~ '.' ~ name
+                ('alter view ' if name in plan.views else 'create view ')
+                ~ plan.schema ~ '.' ~ name
                 ~ ' as select * from ' ~ plan.source ~ '.' ~ name) -%}
             {%- set count.views = count.views + 1 -%}
         {%- endfor -%}

@@ -10,7 +10,8 @@ every step passed.
 3. if any step failed: the pipeline says what; the scratch schemas are kept to
    inspect;
 4. else the views that readers use (raw.x, staging.x, intermediate.x, marts.x) are
-   repointed to the new release's tables, one `create or replace view` each, and
+   repointed to the new release's tables, one `alter view ... as` each (a
+   view new in this release: `create view`), and
    the scratch schemas of every build but this release and the one before it are
    dropped (macros/spark_release.sql, run by `dbt run-operation`).
 

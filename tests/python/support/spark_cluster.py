@@ -5,7 +5,9 @@ the hive-thriftserver jar it ships), all listening on 127.0.0.1 only, with the
 metastore, the warehouse, the logs and the scratch files in one folder.
 
 The processes are started in sessions of their own; `spark_cluster` stops each
-one it started (by its id), however the block ends.
+one it started (by its id), however the block ends. The cluster tests
+(test_spark_cluster.py) and the benchmark (benchmarks/spark_bench.py) start it
+here, and build through it with `thrift_environment`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,23 @@ class Cluster:
     @property
     def warehouse(self) -> Path:
         return self.folder / "warehouse"
+
+
+def thrift_environment(cluster: Cluster, base: Mapping[str, str]) -> dict[str, str]:
+    """`base` with the profile's spark target pointed at the cluster's Thrift server
+    (method thrift), and none of the Spark variables `base` had."""
+    env = {
+        key: value
+        for key, value in base.items()
+        if not key.startswith(("OOK_UW_ZAAK_SPARK_", "SPARK_", "PYSPARK_"))
+    }
+    env.update(
+        OOK_UW_ZAAK_SPARK_METHOD="thrift",
+        OOK_UW_ZAAK_SPARK_HOST=HOST,
+        OOK_UW_ZAAK_SPARK_PORT=str(cluster.thrift_port),
+        OOK_UW_ZAAK_SPARK_USER="warehouse_builder",
+    )
+    return env
 
 
 def spark_home() -> Path:
