@@ -77,6 +77,23 @@ def replace_text(path: Path, text: str, encoding: str = "utf-8") -> None:
         stream.write(text)
 
 
+def replace_bytes(path: Path, data: bytes) -> None:
+    """Write `data` as the file `path`, whole or not at all (see `replacing`)."""
+    scratch = _scratch_name(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove(scratch)
+    descriptor = os.open(
+        scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(scratch, path)
+    except BaseException:
+        remove(scratch)
+        raise
+
+
 def replace_with_link(path: Path, target: str | Path) -> None:
     """Make `path` a symbolic link to `target`, in one atomic rename."""
     scratch = _scratch_name(path)

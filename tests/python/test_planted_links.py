@@ -152,6 +152,46 @@ def test_a_link_at_a_scratch_name_is_never_written_through(tmp_path: Path) -> No
     assert not scratch.exists() and not scratch.is_symlink()
 
 
+def test_a_link_at_a_binary_file_or_its_scratch_name_is_never_written_through(
+    tmp_path: Path,
+) -> None:
+    """The parse cache the build copies, and any other binary file: replaced,
+    never written through a link at its name or at its scratch name."""
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"precious")
+    target = tmp_path / "target" / "partial_parse.msgpack"
+    target.parent.mkdir()
+    target.symlink_to(outside)
+    scratch = target.with_name(f".{target.name}.{os.getpid()}.new")
+    scratch.symlink_to(outside)
+    files.replace_bytes(target, b"cache")
+    assert outside.read_bytes() == b"precious"
+    assert target.read_bytes() == b"cache" and not target.is_symlink()
+    assert not scratch.exists() and not scratch.is_symlink()
+
+
+def test_make_macros_replaces_a_planted_link_instead_of_writing_through_it(
+    tmp_path: Path,
+) -> None:
+    outside = _outside(tmp_path)
+    before = _state(outside)
+    project = copy_project(tmp_path / "project")
+    generated = project / "macros" / "generated_rules.sql"
+    expected = generated.read_text("utf-8")
+    generated.unlink()
+    generated.symlink_to(outside / "notes.txt")
+    result = subprocess.run(
+        [sys.executable, "-m", "ook_uw_zaak.dbt.generated_macros"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _state(outside) == before
+    assert not generated.is_symlink() and generated.read_text("utf-8") == expected
+
+
 def _sha256sum_check(release: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["sha256sum", "--strict", "--quiet", "-c", "SHA256SUMS"],

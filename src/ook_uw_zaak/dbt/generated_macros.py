@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from ook_uw_zaak import files
 from ook_uw_zaak.publish.identifiers import (
     IDENTIFIER_ADVICE,
     IDENTIFIER_PATTERN,
@@ -78,7 +79,7 @@ def generated_text() -> str:
 
 
 def main() -> int:
-    GENERATED_FILE.write_text(generated_text(), encoding="utf-8")
+    files.replace_text(GENERATED_FILE, generated_text())
     print(f"Wrote {GENERATED_FILE}")
     return 0
 

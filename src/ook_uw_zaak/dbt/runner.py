@@ -23,7 +23,6 @@ import contextlib
 import ctypes
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -308,14 +307,12 @@ def database_through_link(project_dir: Path, database: Path) -> Iterator[str]:
 
 
 def _copy_quietly(source: Path, destination: Path) -> None:
-    """Copy the parse cache, if there is one; without it dbt just parses in full."""
+    """Copy the parse cache, if there is one; without it dbt just parses in full.
+    Written under a scratch name and renamed (files.py): never through a link."""
     if not source.is_file():
         return
-    staged = destination.with_name(f"{destination.name}.{os.getpid()}")
     with contextlib.suppress(OSError):
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, staged)
-        os.replace(staged, destination)
+        files.replace_bytes(destination, source.read_bytes())
 
 
 def output_tail(build_folder: Path, lines: int = 25) -> list[str]:
