@@ -640,6 +640,19 @@ def test_published_docs_page_documents_every_mart_as_built(
             assert column["description"], f"{node['name']}.{name} has no description"
         assert node["compiled"] is True, node["name"]
         assert "{{" not in node["compiled_code"], node["name"]
+    # Every column shows its Dutch description in its details (its meta), from the
+    # one doc block of its name.
+    by_year = marts["model.ook_uw_zaak.fct_info_sessions_by_year"]["columns"]
+    dutch = manifest["docs"]["doc.ook_uw_zaak.column__participants__nl"]
+    assert by_year["participants"]["meta"]["description_nl"] == " ".join(
+        dutch["block_contents"].split()
+    )
+    assert all(
+        column["meta"].get("description_nl")
+        for node in marts.values()
+        if node["name"] != "metricflow_time_spine"
+        for column in node["columns"].values()
+    )
 
 
 def _embedded_json(page: str, name: str) -> dict[str, Any]:

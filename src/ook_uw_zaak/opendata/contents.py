@@ -151,7 +151,7 @@ def read_marts(manifest_path: Path) -> list[Mart]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     exposure = _release_exposure(manifest, manifest_path)
     keys = primary_keys(manifest)
-    dutch = _dutch_column_descriptions(manifest)
+    dutch = dutch_column_descriptions(manifest)
     marts = []
     for unique_id in exposure["depends_on"]["nodes"]:
         node = manifest["nodes"][unique_id]
@@ -159,7 +159,7 @@ def read_marts(manifest_path: Path) -> list[Mart]:
     return marts
 
 
-def _dutch_column_descriptions(manifest: dict[str, Any]) -> dict[str, str]:
+def dutch_column_descriptions(manifest: dict[str, Any]) -> dict[str, str]:
     """Column name -> its Dutch description, from the doc blocks column__<name>__nl."""
     found = {}
     for block in manifest.get("docs", {}).values():
