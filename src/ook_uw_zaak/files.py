@@ -56,19 +56,8 @@ def replacing(path: Path, encoding: str = "utf-8") -> Iterator[IO[str]]:
     """Write the text file `path` whole or not at all: yield a stream on a fresh
     scratch file beside it, then rename it over `path` (a link at `path` is
     replaced, not followed). On an error the scratch file is removed."""
-    scratch = _scratch_name(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove(scratch)
-    descriptor = os.open(
-        scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding=encoding) as stream:
-            yield stream
-        os.replace(scratch, path)
-    except BaseException:
-        remove(scratch)
-        raise
+    with _replacing(path, "w", encoding) as stream:
+        yield stream
 
 
 def replace_text(path: Path, text: str, encoding: str = "utf-8") -> None:
@@ -79,6 +68,12 @@ def replace_text(path: Path, text: str, encoding: str = "utf-8") -> None:
 
 def replace_bytes(path: Path, data: bytes) -> None:
     """Write `data` as the file `path`, whole or not at all (see `replacing`)."""
+    with _replacing(path, "wb", None) as stream:
+        stream.write(data)
+
+
+@contextmanager
+def _replacing(path: Path, mode: str, encoding: str | None) -> Iterator[IO]:
     scratch = _scratch_name(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove(scratch)
@@ -86,8 +81,8 @@ def replace_bytes(path: Path, data: bytes) -> None:
         scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
     )
     try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
+        with os.fdopen(descriptor, mode, encoding=encoding) as stream:
+            yield stream
         os.replace(scratch, path)
     except BaseException:
         remove(scratch)
