@@ -82,226 +82,179 @@ def column(name: str, label: str | None = None) -> dict:
     return {"expressionType": "SQL", "sqlExpression": name, "label": label or name}
 
 
+def raw_table(
+    name: str,
+    table: str,
+    columns: list[str],
+    order_by: list[str],
+    number_formats: dict[str, str],
+    row_limit: int = 100,
+) -> dict:
+    """A table of the dataset's rows: `columns` in this order, sorted by the
+    columns of `order_by`, the columns of `number_formats` in their d3 format."""
+    return {
+        "name": name,
+        "table": table,
+        "viz_type": "table",
+        "params": {
+            "query_mode": "raw",
+            "all_columns": columns,
+            "order_by_cols": [json.dumps([key, True]) for key in order_by],
+            "row_limit": row_limit,
+            "column_config": {
+                key: {"d3NumberFormat": number_format}
+                for key, number_format in number_formats.items()
+            },
+        },
+        "query": {
+            "columns": columns,
+            "orderby": [[key, True] for key in order_by],
+        },
+    }
+
+
+def bar_chart(
+    name: str,
+    table: str,
+    x_axis: str,
+    measure: dict,
+    groupby: list[str],
+    row_limit: int,
+    **params: object,
+) -> dict:
+    """Bars of one `measure` per value of `x_axis` (in its order), a series per
+    value of `groupby`; `params` are the chart's other form data."""
+    return {
+        "name": name,
+        "table": table,
+        "viz_type": "echarts_timeseries_bar",
+        "params": {
+            "x_axis": x_axis,
+            "metrics": [measure],
+            "groupby": groupby,
+            "row_limit": row_limit,
+            "x_axis_sort_asc": True,
+            **params,
+        },
+        "query": {
+            "columns": [x_axis, *groupby],
+            "metrics": [measure],
+            "orderby": [[x_axis, True]],
+        },
+    }
+
+
 # Each chart: title, dataset, viz_type, the form data beyond the defaults, and the
 # columns and metrics of its query (saved as its query context, so that the chart
 # data API answers for it).
 def charts() -> list[dict]:
     return [
-        {
-            "name": "De hele looptijd in cijfers",
-            "table": "fct_programme_whole_run",
-            "viz_type": "table",
-            "params": {
-                "query_mode": "raw",
-                "all_columns": [
-                    "label_nl",
-                    "metric_value",
-                    "unit_nl",
-                    "span_start_date",
-                    "span_end_date",
-                    "status",
-                    "years_pending",
-                ],
-                "order_by_cols": [json.dumps(["metric_order", True])],
-                "row_limit": 100,
-                "column_config": {"metric_value": {"d3NumberFormat": ",.1~f"}},
+        raw_table(
+            "De hele looptijd in cijfers",
+            "fct_programme_whole_run",
+            [
+                "label_nl",
+                "metric_value",
+                "unit_nl",
+                "span_start_date",
+                "span_end_date",
+                "status",
+                "years_pending",
+            ],
+            ["metric_order"],
+            {"metric_value": ",.1~f"},
+        ),
+        raw_table(
+            "Infosessies en deelnemers per jaar",
+            "fct_info_sessions_by_year",
+            [
+                "calendar_year",
+                "report_status",
+                "sessions",
+                "participants",
+                "participants_per_session",
+            ],
+            ["calendar_year"],
+            {"participants_per_session": ",.1f"},
+        ),
+        bar_chart(
+            "Deelnemers aan infosessies per provincie en jaar",
+            "fct_info_sessions_by_province_year",
+            "province_code",
+            metric("max(participants)", "Deelnemers"),
+            ["calendar_year"],
+            1000,
+            show_legend=True,
+            show_value=True,
+            x_axis_title="Provincie",
+            x_axis_title_margin=30,
+            y_axis_format="SMART_NUMBER",
+        ),
+        raw_table(
+            "Infosessies per provincie en jaar",
+            "fct_info_sessions_by_province_year",
+            [
+                "province_code",
+                "calendar_year",
+                "sessions",
+                "participants",
+                "participants_per_session",
+                "participants_per_100000_inhabitants",
+            ],
+            ["calendar_year", "province_code"],
+            {
+                "participants_per_session": ",.1f",
+                "participants_per_100000_inhabitants": ",.1f",
             },
-            "query": {
-                "columns": [
-                    "label_nl",
-                    "metric_value",
-                    "unit_nl",
-                    "span_start_date",
-                    "span_end_date",
-                    "status",
-                    "years_pending",
-                ],
-                "orderby": [["metric_order", True]],
+            row_limit=1000,
+        ),
+        bar_chart(
+            "Deelnemers per infosessie",
+            "fct_info_sessions_by_year",
+            "calendar_year",
+            metric("max(participants_per_session)", "Deelnemers per sessie"),
+            [],
+            100,
+            show_value=True,
+            x_axis_title="Jaar",
+            x_axis_title_margin=30,
+            y_axis_format=",.1f",
+        ),
+        raw_table(
+            "E-scans en websitebezoekers per maand, per periode",
+            "fct_online_activity_by_period",
+            [
+                "period_label",
+                "months_in_period",
+                "escans",
+                "website_visitors",
+                "escans_per_month",
+                "website_visitors_per_month",
+                "escans_per_1000_website_visitors",
+            ],
+            ["period_start_date"],
+            {
+                "escans_per_month": ",.1f",
+                "website_visitors_per_month": ",.0f",
+                "escans_per_1000_website_visitors": ",.1f",
             },
-        },
-        {
-            "name": "Infosessies en deelnemers per jaar",
-            "table": "fct_info_sessions_by_year",
-            "viz_type": "table",
-            "params": {
-                "query_mode": "raw",
-                "all_columns": [
-                    "calendar_year",
-                    "report_status",
-                    "sessions",
-                    "participants",
-                    "participants_per_session",
-                ],
-                "order_by_cols": [json.dumps(["calendar_year", True])],
-                "row_limit": 100,
-                "column_config": {
-                    "participants_per_session": {"d3NumberFormat": ",.1f"}
-                },
-            },
-            "query": {
-                "columns": [
-                    "calendar_year",
-                    "report_status",
-                    "sessions",
-                    "participants",
-                    "participants_per_session",
-                ],
-                "orderby": [["calendar_year", True]],
-            },
-        },
-        {
-            "name": "Deelnemers aan infosessies per provincie en jaar",
-            "table": "fct_info_sessions_by_province_year",
-            "viz_type": "echarts_timeseries_bar",
-            "params": {
-                "x_axis": "province_code",
-                "metrics": [metric("max(participants)", "Deelnemers")],
-                "groupby": ["calendar_year"],
-                "row_limit": 1000,
-                "x_axis_sort_asc": True,
-                "show_legend": True,
-                "show_value": True,
-                "x_axis_title": "Provincie",
-                "x_axis_title_margin": 30,
-                "y_axis_format": "SMART_NUMBER",
-            },
-            "query": {
-                "columns": ["province_code", "calendar_year"],
-                "metrics": [metric("max(participants)", "Deelnemers")],
-                "orderby": [["province_code", True]],
-            },
-        },
-        {
-            "name": "Infosessies per provincie en jaar",
-            "table": "fct_info_sessions_by_province_year",
-            "viz_type": "table",
-            "params": {
-                "query_mode": "raw",
-                "all_columns": [
-                    "province_code",
-                    "calendar_year",
-                    "sessions",
-                    "participants",
-                    "participants_per_session",
-                    "participants_per_100000_inhabitants",
-                ],
-                "order_by_cols": [
-                    json.dumps(["calendar_year", True]),
-                    json.dumps(["province_code", True]),
-                ],
-                "row_limit": 1000,
-                "column_config": {
-                    "participants_per_session": {"d3NumberFormat": ",.1f"},
-                    "participants_per_100000_inhabitants": {"d3NumberFormat": ",.1f"},
-                },
-            },
-            "query": {
-                "columns": [
-                    "province_code",
-                    "calendar_year",
-                    "sessions",
-                    "participants",
-                    "participants_per_session",
-                    "participants_per_100000_inhabitants",
-                ],
-                "orderby": [["calendar_year", True], ["province_code", True]],
-            },
-        },
-        {
-            "name": "Deelnemers per infosessie",
-            "table": "fct_info_sessions_by_year",
-            "viz_type": "echarts_timeseries_bar",
-            "params": {
-                "x_axis": "calendar_year",
-                "metrics": [
-                    metric("max(participants_per_session)", "Deelnemers per sessie")
-                ],
-                "groupby": [],
-                "row_limit": 100,
-                "x_axis_sort_asc": True,
-                "show_value": True,
-                "x_axis_title": "Jaar",
-                "x_axis_title_margin": 30,
-                "y_axis_format": ",.1f",
-            },
-            "query": {
-                "columns": ["calendar_year"],
-                "metrics": [
-                    metric("max(participants_per_session)", "Deelnemers per sessie")
-                ],
-                "orderby": [["calendar_year", True]],
-            },
-        },
-        {
-            "name": "E-scans en websitebezoekers per maand, per periode",
-            "table": "fct_online_activity_by_period",
-            "viz_type": "table",
-            "params": {
-                "query_mode": "raw",
-                "all_columns": [
-                    "period_label",
-                    "months_in_period",
-                    "escans",
-                    "website_visitors",
-                    "escans_per_month",
-                    "website_visitors_per_month",
-                    "escans_per_1000_website_visitors",
-                ],
-                "order_by_cols": [json.dumps(["period_start_date", True])],
-                "row_limit": 100,
-                "column_config": {
-                    "escans_per_month": {"d3NumberFormat": ",.1f"},
-                    "website_visitors_per_month": {"d3NumberFormat": ",.0f"},
-                    "escans_per_1000_website_visitors": {"d3NumberFormat": ",.1f"},
-                },
-            },
-            "query": {
-                "columns": [
-                    "period_label",
-                    "months_in_period",
-                    "escans",
-                    "website_visitors",
-                    "escans_per_month",
-                    "website_visitors_per_month",
-                    "escans_per_1000_website_visitors",
-                ],
-                "orderby": [["period_start_date", True]],
-            },
-        },
-        {
-            "name": "E-scans per 1.000 websitebezoekers",
-            "table": "fct_online_activity_by_period",
-            "viz_type": "echarts_timeseries_bar",
-            "params": {
-                "x_axis": "reported_year",
-                "metrics": [
-                    metric(
-                        "max(escans_per_1000_website_visitors)",
-                        "E-scans per 1.000 bezoekers",
-                    )
-                ],
-                "groupby": [],
-                "row_limit": 100,
-                "x_axis_sort_asc": True,
-                "show_value": True,
-                "x_axis_title": (
-                    "Periode, naar het jaar waarin ze eindigt"
-                    " (2016: nov 2015 - dec 2016)"
-                ),
-                "x_axis_title_margin": 30,
-                "y_axis_format": ",.1f",
-            },
-            "query": {
-                "columns": ["reported_year"],
-                "metrics": [
-                    metric(
-                        "max(escans_per_1000_website_visitors)",
-                        "E-scans per 1.000 bezoekers",
-                    )
-                ],
-                "orderby": [["reported_year", True]],
-            },
-        },
+        ),
+        bar_chart(
+            "E-scans per 1.000 websitebezoekers",
+            "fct_online_activity_by_period",
+            "reported_year",
+            metric(
+                "max(escans_per_1000_website_visitors)", "E-scans per 1.000 bezoekers"
+            ),
+            [],
+            100,
+            show_value=True,
+            x_axis_title=(
+                "Periode, naar het jaar waarin ze eindigt (2016: nov 2015 - dec 2016)"
+            ),
+            x_axis_title_margin=30,
+            y_axis_format=",.1f",
+        ),
     ]
 
 
