@@ -144,9 +144,12 @@ def _environment(cluster: Cluster) -> dict[str, str]:
     return thrift_environment(cluster, env)
 
 
-def _build(project_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _cli(
+    project_dir: Path, env: dict[str, str], command: str
+) -> subprocess.CompletedProcess[str]:
+    """`ook-uw-zaak <command> --target spark` in the project copy."""
     return subprocess.run(
-        [sys.executable, "-m", "ook_uw_zaak.cli", "build", "--target", "spark"],
+        [sys.executable, "-m", "ook_uw_zaak.cli", command, "--target", "spark"],
         cwd=project_dir,
         env=env,
         capture_output=True,
@@ -170,11 +173,11 @@ def thrift_builds(
 ) -> ThriftBuilds:
     project_dir = copy_project(tmp_path_factory.mktemp("thrift") / "project")
     env = _environment(cluster)
-    good = _build(project_dir, env)
+    good = _cli(project_dir, env, "build")
     assert good.returncode == 0, (good.stdout + good.stderr)[-6000:]
     published = _seen(cluster)
     restore = write_negative_count(project_dir)
-    failed = _build(project_dir, env)
+    failed = _cli(project_dir, env, "build")
     restore()
     (target,) = (project_dir / ".publish" / "spark").glob("published-*/target")
     built = BuiltProject(
@@ -510,14 +513,7 @@ def interrupted_publication(
                 publishing.kill()
             publishing.wait()
     half_way = _seen(cluster)
-    rollback = subprocess.run(
-        [sys.executable, "-m", "ook_uw_zaak.cli", "rollback", "--target", "spark"],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    rollback = _cli(project_dir, env, "rollback")
     rolled_back = _seen(cluster)
     with _reader(cluster) as connection:
         state_after = _release_state(connection)

@@ -340,7 +340,6 @@ def run_dbt_command(
     target: str,
     arguments: list[str],
     output_name: str,
-    variables: dict[str, str] | None = None,
 ) -> int:
     """One more dbt command on `target` (e.g. `run-operation`), with the
     publishing build's flags: its artifacts in `folder`/target, its log in
@@ -351,7 +350,7 @@ def run_dbt_command(
         "-c",
         DBT_MAIN,
         *arguments,
-        *dbt_flags(project_dir, folder, target, variables),
+        *dbt_flags(project_dir, folder, target),
     ]
     return _run(
         command,
