@@ -765,6 +765,48 @@ def test_a_description_cannot_add_a_script_to_the_docs_page(tmp_path: Path) -> N
     assert _embedded_json(text, "catalog") == json.loads(catalog)
 
 
+def test_a_dutch_column_text_cannot_add_a_script_to_the_docs_page(
+    tmp_path: Path,
+) -> None:
+    """The page shows each column's Dutch doc block in its details: a block holding
+    `</script>` arrives there as data, never as a tag."""
+    from dbt.task.docs import DOCS_INDEX_FILE_PATH  # the page dbt fills in
+
+    template = Path(DOCS_INDEX_FILE_PATH).read_text(encoding="utf-8")
+    manifest = json.dumps(
+        {
+            "nodes": {
+                "model.x": {
+                    "resource_type": "model",
+                    "columns": {"n": {"name": "n", "meta": {}}},
+                }
+            },
+            "docs": {
+                "doc.x.column__n__nl": {
+                    "name": "column__n__nl",
+                    "block_contents": HOSTILE,
+                }
+            },
+        }
+    )
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "manifest.json").write_text(manifest, encoding="utf-8")
+    catalog = json.dumps({"nodes": {}, "note": "Dutch column texts"})
+    (target / "catalog.json").write_text(catalog, encoding="utf-8")
+    page = template.replace('"MANIFEST.JSON INLINE DATA"', manifest).replace(
+        '"CATALOG.JSON INLINE DATA"', catalog
+    )
+    (target / DOCS_PAGE_NAME).write_text(page, encoding="utf-8")
+
+    text = copy_docs_page(target, tmp_path / "release").read_text(encoding="utf-8")
+
+    assert len(_Scripts(text).scripts) == len(_Scripts(template).scripts)
+    assert "<script>alert" not in text and "</script><script>" not in text
+    shown = _embedded_json(text, "manifest")["nodes"]["model.x"]["columns"]["n"]
+    assert shown["meta"]["description_nl"] == " ".join(HOSTILE.split())
+
+
 # Values that would forge Markdown if quoted as they are: a heading and a list item
 # on lines of their own, raw HTML, backticks that close a code span, a NUL byte.
 HOSTILE_VALUES = (
